@@ -1,0 +1,167 @@
+"""Staff screens: ambassadors are read-only here; verifications are decided
+through the services, never by editing fields."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Ambassador, Verification
+
+
+@admin.register(Ambassador)
+class AmbassadorAdmin(admin.ModelAdmin):
+    """Shows the binding masked; nothing about it can be edited (R10.1)."""
+
+    list_display = ["user", "masked_legal_name", "program_state_display", "joined_at", "verified_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), ("cancelled_at", admin.EmptyFieldListFilter)]
+    fields = [
+        "user",
+        "program_state_display",
+        "masked_legal_name",
+        "masked_id_number",
+        "masked_phone",
+        "masked_alipay_account",
+        "joined_at",
+        "verified_at",
+        "alipay_bound_at",
+        "cancelled_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("状态"))
+    def program_state_display(self, obj):
+        return obj.program_state.label
+
+    @admin.display(description=_("真实姓名"))
+    def masked_legal_name(self, obj):
+        return obj.masked_legal_name
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, obj):
+        return obj.masked_id_number
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return obj.masked_phone
+
+    @admin.display(description=_("支付宝账号"))
+    def masked_alipay_account(self, obj):
+        return obj.masked_alipay_account
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class VerificationDecisionForm(forms.ModelForm):
+    """The only input on a verification: the decision, and a reason to reject."""
+
+    decision = forms.ChoiceField(
+        label=_("审核结果"),
+        choices=[("", "—"), ("approve", _("通过")), ("reject", _("不通过"))],
+    )
+    reason = forms.CharField(
+        label=_("不通过原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("云大使会看到这段文字，请写清需要如何修改。"),
+    )
+
+    class Meta:
+        model = Verification
+        fields = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "reject" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("驳回时必须填写原因。"))
+        return cleaned
+
+
+@admin.register(Verification)
+class VerificationAdmin(admin.ModelAdmin):
+    list_display = ["submitted_at", "ambassador", "masked_legal_name", "masked_id_number", "status", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["ambassador__user", "decided_by"]
+    search_fields = ["ambassador__user__email"]
+    actions = ["approve_selected"]
+    readonly = [
+        "ambassador",
+        "masked_legal_name",
+        "masked_id_number",
+        "masked_phone",
+        "consent_version",
+        "consented_at",
+        "status",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "reject_reason",
+    ]
+    readonly_fields = readonly
+
+    @admin.display(description=_("真实姓名"))
+    def masked_legal_name(self, obj):
+        return obj.masked_legal_name
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, obj):
+        return obj.masked_id_number
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return obj.masked_phone
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj and obj.status == Verification.Status.SUBMITTED and self._may_decide(request):
+            kwargs["form"] = VerificationDecisionForm
+            kwargs["fields"] = ["decision", "reason"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.readonly)
+        if obj and obj.status == Verification.Status.SUBMITTED and self._may_decide(request):
+            fields += ["decision", "reason"]
+        return fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_decide(request)
+
+    def _may_decide(self, request):
+        return request.user.has_perm("ambassadors.decide_verification")
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        try:
+            if decision == "approve":
+                services.verification_approve(verification=obj, actor=request.user)
+            elif decision == "reject":
+                services.verification_reject(verification=obj, actor=request.user, reason=form.cleaned_data["reason"])
+        except services.AmbassadorError as refusal:
+            messages.error(request, refusal.message)
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing related is edited here."""
+
+    @admin.action(description=_("通过所选的实名认证"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for verification in queryset.filter(status=Verification.Status.SUBMITTED):
+            try:
+                services.verification_approve(verification=verification, actor=request.user)
+                approved += 1
+            except services.AmbassadorError as refusal:
+                messages.error(request, f"{verification}: {refusal.message}")
+        messages.success(request, _("已通过 %(n)d 份申请。") % {"n": approved})

@@ -1,0 +1,23 @@
+"""Reads of the ambassadors app."""
+
+from .models import Ambassador, ProgramState, Verification
+
+
+def ambassador_of(user):
+    """The user's membership, or None when they have not joined."""
+    if not user.is_authenticated:
+        return None
+    return Ambassador.objects.filter(user=user).first()
+
+
+def program_state_of(user):
+    ambassador = ambassador_of(user)
+    return ambassador.program_state if ambassador else ProgramState.NOT_JOINED
+
+
+def verifications_of(ambassador):
+    return Verification.objects.filter(ambassador=ambassador).select_related("decided_by")
+
+
+def latest_verification_of(ambassador):
+    return verifications_of(ambassador).first()

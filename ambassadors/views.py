@@ -1,0 +1,119 @@
+"""Onboarding pages of the personal center: join, verify, bind Alipay, account, cancel."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import AlipayBindForm, CancelForm, VerificationForm
+from .models import Verification
+
+
+def ambassador_required(view):
+    """Logged in and joined; the ambassador is passed to the view."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        ambassador = selectors.ambassador_of(request.user)
+        if ambassador is None:
+            messages.info(request, _("请先加入云大使计划。"))
+            return redirect("center:home")
+        return view(request, ambassador, *args, **kwargs)
+
+    return wrapper
+
+
+def _apply(request, action, success_message):
+    """Run a service; show its refusal as a message instead of an error page."""
+    try:
+        result = action()
+    except services.AmbassadorError as refusal:
+        messages.error(request, refusal.message)
+        return None
+    messages.success(request, success_message)
+    return result
+
+
+@login_required
+@require_POST
+def join(request):
+    _apply(request, lambda: services.ambassador_join(user=request.user), _("欢迎加入云大使！下一步：实名认证。"))
+    return redirect("center:home")
+
+
+@ambassador_required
+def verify(request, ambassador):
+    pending = selectors.verifications_of(ambassador).filter(status=Verification.Status.SUBMITTED).first()
+    if ambassador.verified_at or pending:
+        return redirect("center:account")
+    form = VerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        submitted = _apply(
+            request,
+            lambda: services.verification_submit(ambassador=ambassador, **form.cleaned_data),
+            _("已提交实名认证，审核结果会显示在“账号”页。"),
+        )
+        if submitted:
+            return redirect("center:account")
+    return render(request, "ambassadors/verify.html", {"form": form, "ambassador": ambassador})
+
+
+@ambassador_required
+def verification_detail(request, ambassador, pk):
+    verification = get_object_or_404(selectors.verifications_of(ambassador), pk=pk)
+    return render(request, "ambassadors/verification_detail.html", {"verification": verification})
+
+
+@ambassador_required
+def alipay_bind(request, ambassador):
+    if ambassador.alipay_bound_at:
+        return redirect("center:account")
+    if not ambassador.verified_at:
+        messages.info(request, _("请先完成实名认证，再绑定支付宝。"))
+        return redirect("center:account")
+    form = AlipayBindForm(request.POST or None, masked_name=ambassador.masked_legal_name)
+    if request.method == "POST" and form.is_valid():
+        bound = _apply(
+            request,
+            lambda: services.alipay_bind(
+                ambassador=ambassador,
+                account=form.cleaned_data["account"],
+                holder_confirmed=form.cleaned_data["holder_confirmed"],
+            ),
+            _("支付宝账号已绑定，返利将提现到该账号。"),
+        )
+        if bound:
+            return redirect("center:account")
+    return render(request, "ambassadors/alipay_bind.html", {"form": form, "ambassador": ambassador})
+
+
+@login_required
+def account(request):
+    ambassador = selectors.ambassador_of(request.user)
+    verifications = selectors.verifications_of(ambassador) if ambassador else []
+    return render(
+        request,
+        "ambassadors/account.html",
+        {"ambassador": ambassador, "verifications": verifications},
+    )
+
+
+@ambassador_required
+def cancel(request, ambassador):
+    if ambassador.cancelled_at:
+        return redirect("center:account")
+    form = CancelForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        cancelled = _apply(
+            request,
+            lambda: services.ambassador_cancel(ambassador=ambassador, actor=request.user),
+            _("云大使身份已注销。"),
+        )
+        if cancelled:
+            return redirect("center:account")
+    return render(request, "ambassadors/cancel.html", {"form": form, "ambassador": ambassador})

@@ -1,0 +1,70 @@
+"""Fixtures for the whole suite: browser launch, caches, common accounts."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are deselected, not skipped, on another database.
+
+    `make test` runs on SQLite; `.ci/run` runs the suite again on PostgreSQL,
+    where these run too.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgresql") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Debian's Chromium: Playwright's own browser download cannot run here."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` or set CHROMIUM_PATH.")
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def ambassador(db):
+    return AmbassadorFactory()
+
+
+@pytest.fixture
+def verified_ambassador(db):
+    return VerifiedAmbassadorFactory()

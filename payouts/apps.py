@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PayoutsConfig(AppConfig):
+    """The ledger, settlement, withdrawals and tax (issue 6)."""
+
+    name = "payouts"
+    verbose_name = _("结算与提现")

@@ -1,0 +1,105 @@
+"""Personal data: encryption at rest, keyed hashes for matching, masks for screens.
+
+Values are encrypted with Fernet (`cryptography`) under PERSONAL_DATA_KEYS:
+the first key encrypts, every key decrypts, so a new key is put first and the
+old ones stay until `manage.py rotate_personal_data_keys` has re-encrypted
+every row. Matching never decrypts: it compares HMAC-SHA256 hashes of the
+normalised value under PERSONAL_DATA_HASH_KEY, a separate key.
+"""
+
+import hashlib
+import hmac
+import re
+from functools import cache
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+
+
+@cache
+def _fernet(keys):
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def fernet():
+    return _fernet(tuple(settings.PERSONAL_DATA_KEYS))
+
+
+def encrypt(value: str) -> str:
+    return fernet().encrypt(value.encode()).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    return fernet().decrypt(token.encode("ascii")).decode()
+
+
+def reencrypt(token: str) -> str:
+    """The same value under the current first key (key rotation)."""
+    return fernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+def keyed_hash(normalised_value: str) -> str:
+    """Hex HMAC-SHA256 of a normalised value: equal values, equal hashes.
+
+    No kind prefix on purpose: a phone number that is also an Alipay logon id
+    links the same two accounts (R9.1).
+    """
+    key = settings.PERSONAL_DATA_HASH_KEY.encode()
+    return hmac.new(key, normalised_value.encode(), hashlib.sha256).hexdigest()
+
+
+# Normalisers: the canonical form that is hashed.
+
+
+def normalise_id_number(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"[\s\-()]", "", value or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits
+
+
+def normalise_email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+def normalise_name(value: str) -> str:
+    return re.sub(r"\s+", " ", value or "").strip()
+
+
+# Masks: what a screen may show.
+
+
+def mask_name(value: str) -> str:
+    """张三 → 张*; 欧阳娜娜 → 欧***."""
+    value = normalise_name(value)
+    return value[:1] + "*" * (len(value) - 1) if value else ""
+
+
+def mask_id_number(value: str) -> str:
+    """11010519491231002X → 110***********002X."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 → 138****5678."""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_email(value: str) -> str:
+    """zhang.san@example.com → z***@example.com."""
+    local, _, domain = value.partition("@")
+    return (local[:1] + "***@" + domain) if domain else mask_name(value)
+
+
+def mask_payment_account(value: str) -> str:
+    """An Alipay logon id is a phone number or an email address."""
+    return mask_email(value) if "@" in value else mask_phone(value)

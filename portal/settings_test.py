@@ -1,0 +1,28 @@
+"""Settings for the test suite: production settings with test secrets.
+
+DATABASE_URL still chooses the database, so the same suite runs on SQLite
+(`make test`) and on PostgreSQL (`.ci/run`).
+"""
+
+import os
+
+os.environ["DEBUG"] = "false"  # tests run as production does
+
+for name, value in {
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "EVENTS_SIGNING_SECRET": "test-events-signing-secret",
+    "PERSONAL_DATA_KEYS": "dGVzdC1wZXJzb25hbC1kYXRhLWtleS0wMDAwMDAwMDA=",
+    "PERSONAL_DATA_HASH_KEY": "test-personal-data-hash-key",
+    "SECURE_SSL_REDIRECT": "false",
+    "ACCOUNT_EMAIL_VERIFICATION": "none",
+}.items():
+    os.environ.setdefault(name, value)
+
+from portal.settings import *  # noqa: E402,F403
+
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
+
+from ambassadors import views as ambassador_views
+
+from . import views
+
+# Staff log into the admin through the same accounts and the same throttled
+# allauth login as everyone else.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "云大使 · 运营后台"
+admin.site.site_title = "云大使运营后台"
+
+center_patterns = [
+    path("", views.home, name="home"),
+    path("join/", ambassador_views.join, name="join"),
+    path("verify/", ambassador_views.verify, name="verify"),
+    path("verifications/<int:pk>/", ambassador_views.verification_detail, name="verification"),
+    path("alipay/", ambassador_views.alipay_bind, name="alipay"),
+    path("account/", ambassador_views.account, name="account"),
+    path("account/cancel/", ambassador_views.cancel, name="cancel"),
+    path("<slug:slug>/", views.not_built, name="section"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="center:home", permanent=False)),
+    path("center/", include((center_patterns, "center"))),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/me", require_GET(views.api_me), name="api_me"),
+]
