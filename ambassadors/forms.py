@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalForm
+
 from . import rules
 
 
@@ -15,7 +17,7 @@ def _checked(rule, value, **kwargs):
         raise forms.ValidationError(violation.message, code=violation.code) from None
 
 
-class VerificationForm(forms.Form):
+class VerificationForm(PortalForm):
     legal_name = forms.CharField(label=_("真实姓名"), max_length=30, help_text=_("与身份证上的姓名一致"))
     id_number = forms.CharField(label=_("身份证号"), max_length=18, min_length=1, help_text=_("18 位居民身份证号码"))
     phone = forms.CharField(label=_("手机号"), max_length=20, help_text=_("用于接收结算与提现通知"))
@@ -34,7 +36,7 @@ class VerificationForm(forms.Form):
         return _checked(rules.phone_check, self.cleaned_data["phone"])
 
 
-class AlipayBindForm(forms.Form):
+class AlipayBindForm(PortalForm):
     account = forms.CharField(label=_("支付宝账号"), max_length=100, help_text=_("手机号或邮箱"))
     account_again = forms.CharField(label=_("再次输入支付宝账号"), max_length=100)
     holder_confirmed = forms.BooleanField(
@@ -65,7 +67,7 @@ class AlipayBindForm(forms.Form):
             return False
 
 
-class CancelForm(forms.Form):
+class CancelForm(PortalForm):
     understood = forms.BooleanField(
         label=_("我知晓注销后未提现的返利将作废，且不能恢复"),
         error_messages={"required": _("请确认你已知晓注销的后果。")},

@@ -85,7 +85,8 @@ class Ambassador(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.masked_legal_name or '—'} <{self.user.email}>"
+        name = self.masked_legal_name if self.verified_at else _("未认证")
+        return f"{name} <{self.user.email}>"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

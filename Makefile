@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON := $(shell bin/find-python)
+VENV := .venv
+PY := $(VENV)/bin/python
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal
+
+.PHONY: run test test-postgres browser lint messages
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required (see above)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	@touch $@
+
+.env:
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required (see above)."; exit 1; }
+	$(PYTHON) bin/make-env > .env
+
+## run: install, migrate, load the demo data, start the web server and a worker
+run: $(VENV)/.installed .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_portal
+	$(PY) manage.py load_demo
+	bin/run-demo
+
+## test: the whole suite on SQLite, browser tests included
+test: $(VENV)/.installed browser
+	$(VENV)/bin/pytest
+
+## test-postgres: the whole suite again on PostgreSQL (POSTGRES_URL)
+test-postgres: $(VENV)/.installed browser
+	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest
+
+browser:
+	@bin/ensure-chromium
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## messages: recompile the English catalogue after editing locale/en/LC_MESSAGES/django.po
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore '.venv/*'
+	$(PY) manage.py compilemessages -l en

@@ -1,0 +1,42 @@
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from ambassadors import demo as ambassadors_demo
+from portal.models import User
+from portal.staff import FINANCE, RISK, staff_groups_sync
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def _account(email, *, groups=(), **flags):
+    user, created = User.objects.get_or_create(email=email, defaults=flags)
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+class Command(BaseCommand):
+    help = "Loads the demo accounts and data of every feature. Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        staff_groups_sync()
+        admin = _account("admin@demo.local", is_staff=True, is_superuser=True)
+        logins = [("admin@demo.local", "超级管理员 / admin")]
+        _account("risk@demo.local", is_staff=True, groups=[RISK])
+        logins.append(("risk@demo.local", "风控审核员 / risk reviewer (实名认证审核)"))
+        _account("finance@demo.local", is_staff=True, groups=[FINANCE])
+        logins.append(("finance@demo.local", "财务 / finance"))
+        _account("customer@demo.local")
+        logins.append(("customer@demo.local", "普通客户 / customer"))
+        logins += ambassadors_demo.load(staff=admin, account=_account)
+
+        width = max(len(email) for email, _ in logins)
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
+        for email, role in logins:
+            self.stdout.write(f"  {email.ljust(width)}  {role}")
+        self.stdout.write("Personal center: http://127.0.0.1:8000/center/   Admin: http://127.0.0.1:8000/admin/")

@@ -1,0 +1,37 @@
+"""Staff groups and exactly the permissions each needs, as data.
+
+`manage.py setup_portal` applies this; later features add their permissions
+here, so a group never holds more than its row says.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+RISK = "risk"
+FINANCE = "finance"
+
+GROUP_PERMISSIONS = {
+    RISK: [
+        "ambassadors.view_ambassador",
+        "ambassadors.view_verification",
+        "ambassadors.decide_verification",
+        "portal.view_auditentry",
+    ],
+    FINANCE: [
+        "ambassadors.view_ambassador",
+        "portal.view_auditentry",
+    ],
+}
+
+
+def _permission(dotted):
+    app_label, codename = dotted.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@transaction.atomic
+def staff_groups_sync():
+    """Make each group hold exactly its listed permissions. Safe to run again."""
+    for name, permissions in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set([_permission(dotted) for dotted in permissions])

@@ -1,0 +1,106 @@
+"""R10.1 end to end in Chromium: sign up, join, verify, staff approval, Alipay binding."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from ambassadors.tests.factories import UserFactory, make_id_number
+from portal.staff import RISK, staff_groups_sync
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-unusual-passphrase-42"
+
+
+@pytest.fixture
+def risk_reviewer():
+    from django.contrib.auth.models import Group
+
+    staff_groups_sync()
+    reviewer = UserFactory(email="reviewer@example.com", is_staff=True)
+    reviewer.set_password(PASSWORD)
+    reviewer.save()
+    reviewer.groups.add(Group.objects.get(name=RISK))
+    return reviewer
+
+
+def log_in(page, base_url, email, next_path):
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.get_by_label("电子邮件").fill(email)
+    page.get_by_label(re.compile(r"^密码:?$")).fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_reviewer, screenshot):
+    base = live_server.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+
+    # Sign up by email and land in the personal center.
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_label("电子邮件").fill("newcomer@example.com")
+    page.get_by_label(re.compile(r"^密码:?$")).fill(PASSWORD)
+    page.get_by_label("密码（重复）").fill(PASSWORD)
+    screenshot(page, "01-signup")
+    page.get_by_role("button", name="注册").click()
+    expect(page).to_have_url(re.compile(r"/center/$"))
+    screenshot(page, "02-center-not-joined")
+
+    # Join, then submit the verification: first with a wrong check digit.
+    page.get_by_role("button", name="加入云大使").click()
+    expect(page.get_by_text("欢迎加入云大使")).to_be_visible()
+    screenshot(page, "03-joined")
+    page.get_by_role("link", name="去认证").click()
+    page.get_by_label("真实姓名").fill("王小明")
+    page.get_by_label("身份证号").fill("440304199001011234")
+    page.get_by_label("手机号").fill("13912345678")
+    page.get_by_label("我已阅读并同意上述个人信息使用说明").check()
+    page.get_by_role("button", name="提交认证").click()
+    expect(page.get_by_text("身份证号校验位不正确")).to_be_visible()
+    screenshot(page, "04-verify-bad-check-digit")
+    id_number = make_id_number(birth="19900101")
+    page.get_by_label("身份证号").fill(id_number)
+    page.get_by_label("我已阅读并同意上述个人信息使用说明").check()
+    page.get_by_role("button", name="提交认证").click()
+    expect(page.get_by_text("已提交实名认证")).to_be_visible()
+    expect(page.get_by_text("审核中").first).to_be_visible()
+    screenshot(page, "05-verification-submitted")
+
+    # A risk reviewer approves it in the admin, in another browser context.
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    staff_page = staff_context.new_page()
+    log_in(staff_page, base, "reviewer@example.com", "/admin/ambassadors/verification/")
+    staff_page.get_by_role("row", name=re.compile("王")).get_by_role("link").first.click()
+    expect(staff_page.get_by_text(id_number)).to_have_count(0)  # masked, never in clear
+    expect(staff_page.get_by_text(id_number[:3] + "*" * 11 + id_number[-4:])).to_be_visible()
+    staff_page.get_by_label("审核结果").select_option("approve")
+    screenshot(staff_page, "06-admin-decision")
+    staff_page.get_by_role("button", name="保存", exact=True).click()
+    expect(staff_page.get_by_text("已通过").first).to_be_visible()
+    staff_context.close()
+
+    # The ambassador sees the verified identity, masked, and binds Alipay.
+    page.goto(f"{base}/center/account/")
+    expect(page.get_by_text("已实名认证").first).to_be_visible()
+    expect(page.get_by_text("王**").first).to_be_visible()
+    screenshot(page, "07-account-verified")
+    page.get_by_role("link", name="绑定支付宝").click()
+    expect(page.get_by_text("绑定后不能更改").first).to_be_visible()
+    page.get_by_label("支付宝账号", exact=True).fill("Wang.XM@example.com")
+    page.get_by_label("再次输入支付宝账号").fill("wang.xm@example.com")
+    page.get_by_label(re.compile("我确认该支付宝账号的实名认证姓名")).check()
+    screenshot(page, "08-alipay-bind")
+    page.get_by_role("button", name="确认绑定").click()
+    expect(page.get_by_text("支付宝账号已绑定，返利将提现到该账号")).to_be_visible()
+    expect(page.get_by_text("w***@example.com")).to_be_visible()
+    expect(page.get_by_text("139****5678")).to_be_visible()  # the phone, masked
+    screenshot(page, "09-account-bound")
+
+    me = json.loads(page.goto(f"{base}/api/v1/me").text())
+    assert me["email"] == "newcomer@example.com"
+    assert me["program_state"] == "bound"
+
+    page.goto(f"{base}/center/")
+    expect(page.get_by_text("已绑定支付宝").first).to_be_visible()
+    screenshot(page, "10-overview-bound")
