@@ -6,6 +6,23 @@ from django.db import models
 from . import personal_data
 
 
+class Decrypted(str):
+    """A value read from an encrypted column, remembering its stored token.
+
+    Saving an unchanged value writes the same token back, so a save that
+    does not touch personal data does not rewrite its ciphertext (which the
+    PostgreSQL binding guard would rightly refuse). Any edit yields a plain
+    `str`, which is encrypted afresh.
+    """
+
+    token: str
+
+    def __new__(cls, value, token):
+        decrypted = super().__new__(cls, value)
+        decrypted.token = token
+        return decrypted
+
+
 class EncryptedTextField(models.TextField):
     """Text stored as a Fernet token and read back in clear.
 
@@ -14,9 +31,20 @@ class EncryptedTextField(models.TextField):
     """
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else personal_data.decrypt(value)
+        return None if value is None else Decrypted(personal_data.decrypt(value), value)
+
+    def pre_save(self, model_instance, add):
+        # Encrypt once per new value and keep the token on the instance, so
+        # saving the same instance again writes the same ciphertext.
+        value = getattr(model_instance, self.attname)
+        if value not in (None, "") and not isinstance(value, Decrypted):
+            value = Decrypted(value, personal_data.encrypt(value))
+            setattr(model_instance, self.attname, value)
+        return value
 
     def get_prep_value(self, value):
+        if isinstance(value, Decrypted):
+            return value.token
         value = super().get_prep_value(value)
         return None if value in (None, "") else personal_data.encrypt(value)
 
