@@ -1,0 +1,151 @@
+"""The onboarding pages: messages for bad input, scoping, masked display."""
+
+import pytest
+from django.urls import reverse
+
+from ambassadors import services
+from ambassadors.models import Ambassador, Verification
+from ambassadors.tests.factories import (
+    AmbassadorFactory,
+    BoundAmbassadorFactory,
+    UserFactory,
+    VerifiedAmbassadorFactory,
+    make_id_number,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in(client, ambassador):
+    client.force_login(ambassador.user)
+    return client
+
+
+def verification_form(**overrides):
+    return {
+        "legal_name": "张三",
+        "id_number": make_id_number(),
+        "phone": "13812345678",
+        "consent": "on",
+    } | overrides
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["center:home", "center:account", "center:verify", "center:alipay", "center:cancel"],
+)
+def test_pages_need_a_login(client, path):
+    answer = client.get(reverse(path))
+    assert answer.status_code == 302
+    assert answer.url.startswith(reverse("account_login"))
+
+
+def test_joining_from_the_overview(client, user):
+    client.force_login(user)
+    assert "加入云大使".encode() in client.get(reverse("center:home")).content
+    client.post(reverse("center:join"))
+    assert Ambassador.objects.filter(user=user).exists()
+
+
+def test_joining_needs_post(client, user):
+    client.force_login(user)
+    assert client.get(reverse("center:join")).status_code == 405
+    assert not Ambassador.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("id_number", "440304199001011234", "校验位不正确"),
+        ("id_number", "1101051949123100", "应为 18 位"),
+        ("id_number", "11010519491231002A", "只能包含数字"),
+        ("id_number", make_id_number(birth="19900230"), "不是真实日期"),
+        ("id_number", make_id_number(birth="20200101"), "年满 18 周岁"),
+        ("legal_name", "Zhang", "中文姓名"),
+        ("phone", "12345", "11 位"),
+        ("consent", "", "请阅读并同意"),
+    ],
+)
+def test_each_bad_verification_field_gets_its_own_message_and_nothing_is_stored(logged_in, field, value, message):
+    answer = logged_in.post(reverse("center:verify"), verification_form(**{field: value}))
+    assert answer.status_code == 200
+    assert message in answer.content.decode()
+    assert not Verification.objects.exists()
+
+
+def test_a_good_verification_is_submitted(logged_in, ambassador):
+    answer = logged_in.post(reverse("center:verify"), verification_form())
+    assert answer.url == reverse("center:account")
+    assert ambassador.verifications.get().status == Verification.Status.SUBMITTED
+
+
+def test_the_account_page_shows_the_binding_masked_never_in_clear(client):
+    bound = BoundAmbassadorFactory(legal_name="张三", id_number="11010519491231002X", phone="13812345678")
+    client.force_login(bound.user)
+    page = client.get(reverse("center:account")).content.decode()
+    assert "张*" in page and "110***********002X" in page and "138****5678" in page
+    for clear in ("张三", "11010519491231002X", "13812345678", bound.alipay_account):
+        assert clear not in page
+
+
+def test_a_rejection_reason_reaches_the_ambassador(logged_in, ambassador):
+    verification = services.verification_submit(
+        ambassador=ambassador, legal_name="张三", id_number=make_id_number(), phone="13812345678", consent=True
+    )
+    services.verification_reject(verification=verification, actor=UserFactory(is_staff=True), reason="证件号与姓名不符")
+    assert "证件号与姓名不符" in logged_in.get(reverse("center:home")).content.decode()
+    assert "证件号与姓名不符" in logged_in.get(reverse("center:account")).content.decode()
+
+
+def test_a_verification_of_another_ambassador_answers_404(logged_in):
+    other = AmbassadorFactory()
+    theirs = services.verification_submit(
+        ambassador=other, legal_name="李四", id_number=make_id_number(), phone="13900000000", consent=True
+    )
+    assert logged_in.get(reverse("center:verification", args=[theirs.pk])).status_code == 404
+
+
+def test_ones_own_verification_is_shown(logged_in, ambassador):
+    mine = services.verification_submit(
+        ambassador=ambassador, legal_name="张三", id_number=make_id_number(), phone="13812345678", consent=True
+    )
+    assert logged_in.get(reverse("center:verification", args=[mine.pk])).status_code == 200
+
+
+def test_alipay_page_states_the_permanence_and_checks_the_typing(client):
+    verified = VerifiedAmbassadorFactory(legal_name="张三")
+    client.force_login(verified.user)
+    page = client.get(reverse("center:alipay")).content.decode()
+    assert "绑定后不能更改" in page and "张*" in page
+    answer = client.post(
+        reverse("center:alipay"),
+        {"account": "a@example.com", "account_again": "b@example.com", "holder_confirmed": "on"},
+    )
+    assert "两次输入的支付宝账号不一致" in answer.content.decode()
+    answer = client.post(reverse("center:alipay"), {"account": "a@example.com", "account_again": "a@example.com"})
+    assert "绑定后不能更改" in answer.content.decode()
+    verified.refresh_from_db()
+    assert verified.alipay_account is None
+
+
+def test_cancel_page_states_forfeiture_and_needs_the_password(logged_in, ambassador):
+    page = logged_in.get(reverse("center:cancel")).content.decode()
+    assert "未提现的返利将作废" in page
+    logged_in.post(reverse("center:cancel"), {"understood": "on", "password": "wrong"})
+    ambassador.refresh_from_db()
+    assert ambassador.cancelled_at is None
+    logged_in.post(reverse("center:cancel"), {"understood": "on", "password": "correct horse battery"})
+    ambassador.refresh_from_db()
+    assert ambassador.cancelled_at is not None
+
+
+@pytest.mark.parametrize("slug", ["orders", "customers", "link", "tasks", "news", "withdrawals", "tax"])
+def test_sections_not_built_yet_say_so(logged_in, slug):
+    page = logged_in.get(reverse("center:section", args=[slug]))
+    assert page.status_code == 200
+    assert "此功能尚未上线" in page.content.decode()
+
+
+def test_an_unknown_section_is_404(logged_in):
+    assert logged_in.get("/center/nothing-here/").status_code == 404
