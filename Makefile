@@ -41,5 +41,5 @@ lint: $(VENV)/.installed
 
 ## messages: recompile the English catalogue after editing locale/en/LC_MESSAGES/django.po
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore '.venv/*'
-	$(PY) manage.py compilemessages -l en
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore '.venv/*' --ignore 'artifacts/*'
+	$(PY) manage.py compilemessages -l en --ignore .venv

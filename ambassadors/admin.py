@@ -3,7 +3,9 @@ through the services, never by editing fields."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import Ambassador, Verification
@@ -149,8 +151,15 @@ class VerificationAdmin(admin.ModelAdmin):
             elif decision == "reject":
                 services.verification_reject(verification=obj, actor=request.user, reason=form.cleaned_data["reason"])
         except services.AmbassadorError as refusal:
+            request.decision_refused = True
             messages.error(request, refusal.message)
         obj.refresh_from_db()
+
+    def response_change(self, request, obj):
+        if getattr(request, "decision_refused", False):
+            # Stay on the page with the refusal, not the admin's "changed successfully".
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def save_related(self, request, form, formsets, change):
         """Nothing related is edited here."""
@@ -164,4 +173,6 @@ class VerificationAdmin(admin.ModelAdmin):
                 approved += 1
             except services.AmbassadorError as refusal:
                 messages.error(request, f"{verification}: {refusal.message}")
-        messages.success(request, _("已通过 %(n)d 份申请。") % {"n": approved})
+        messages.success(
+            request, ngettext("已通过 %(n)d 份申请。", "已通过 %(n)d 份申请。", approved) % {"n": approved}
+        )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal import personal_data
 from portal.fields import EncryptedTextField
@@ -76,7 +77,7 @@ class Ambassador(models.Model):
 
     class Meta:
         verbose_name = _("云大使")
-        verbose_name_plural = _("云大使")
+        verbose_name_plural = pgettext_lazy("plural", "云大使")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(alipay_bound_at__isnull=True) | models.Q(verified_at__isnull=False),
@@ -166,7 +167,7 @@ class Verification(models.Model):
 
     class Meta:
         verbose_name = _("实名认证申请")
-        verbose_name_plural = _("实名认证申请")
+        verbose_name_plural = pgettext_lazy("plural", "实名认证申请")
         ordering = ["-submitted_at", "-id"]
         permissions = [("decide_verification", _("可以审核实名认证"))]
         constraints = [

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(BaseUserManager):
@@ -49,7 +50,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("账户")
-        verbose_name_plural = _("账户")
+        verbose_name_plural = pgettext_lazy("plural", "账户")
 
     def __str__(self):
         return self.email
@@ -81,7 +82,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         verbose_name = _("审计记录")
-        verbose_name_plural = _("审计记录")
+        verbose_name_plural = pgettext_lazy("plural", "审计记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 

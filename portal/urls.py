@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
@@ -11,8 +12,8 @@ from . import views
 # Staff log into the admin through the same accounts and the same throttled
 # allauth login as everyone else.
 admin.site.login = login_required(admin.site.login)
-admin.site.site_header = "云大使 · 运营后台"
-admin.site.site_title = "云大使运营后台"
+admin.site.site_header = _("云大使 · 运营后台")
+admin.site.site_title = _("云大使运营后台")
 
 center_patterns = [
     path("", views.home, name="home"),

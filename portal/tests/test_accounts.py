@@ -105,3 +105,21 @@ def test_the_audit_log_cannot_be_edited_or_deleted_in_the_admin(admin_client, am
     entry.refresh_from_db()
     assert entry.action == "x"
     assert admin_client.get(reverse("admin:portal_auditentry_add")).status_code == 403
+
+
+def test_a_refused_decision_is_shown_without_a_success_message(client):
+    from ambassadors import services
+    from ambassadors.tests.factories import AmbassadorFactory, VerifiedAmbassadorFactory, make_id_number
+
+    number = make_id_number()
+    waiting = services.verification_submit(
+        ambassador=AmbassadorFactory(), legal_name="张三", id_number=number, phone="13812345678", consent=True
+    )
+    VerifiedAmbassadorFactory(id_number=number, id_number_hash=waiting.id_number_hash)  # verified elsewhere meanwhile
+    client.force_login(_staff(RISK))
+    url = reverse("admin:ambassadors_verification_change", args=[waiting.pk])
+    page = client.post(url, {"decision": "approve"}, follow=True).content.decode()
+    assert "该身份证号已认证过其他云大使账户" in page
+    assert "成功" not in page
+    waiting.refresh_from_db()
+    assert waiting.status == "submitted"

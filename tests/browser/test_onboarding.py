@@ -104,3 +104,12 @@ def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_review
     page.goto(f"{base}/center/")
     expect(page.get_by_text("已绑定支付宝").first).to_be_visible()
     screenshot(page, "10-overview-bound")
+
+    # The same center in English, and on a phone.
+    page.get_by_label("语言").select_option("en")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    screenshot(page, "11-overview-english")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/center/account/")
+    expect(page.get_by_role("heading", name="Account", exact=True)).to_be_visible()
+    screenshot(page, "12-account-english-phone")
