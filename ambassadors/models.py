@@ -113,8 +113,9 @@ class Ambassador(models.Model):
         return ProgramState.PENDING_VERIFICATION
 
     @property
-    def is_active(self):
-        return self.cancelled_at is None
+    def can_refer(self):
+        """Whether a visit to this ambassador's link may associate a customer."""
+        return self.verified_at is not None and self.cancelled_at is None
 
     @property
     def masked_legal_name(self):
@@ -196,3 +197,35 @@ class Verification(models.Model):
     @property
     def masked_phone(self):
         return personal_data.mask_phone(self.phone)
+
+
+class IdentitySignal(models.Model):
+    """A fact that identifies a person, as a keyed hash: two accounts sharing
+    one are the same person (R9.1). Recorded from verification, the Alipay
+    binding, devices seen at log-in and visits, and billing's customer data."""
+
+    class Kind(models.TextChoices):
+        ID_NUMBER = "id_number", _("身份证号")
+        PHONE = "phone", _("手机号")
+        PAYMENT_ACCOUNT = "payment_account", _("支付账号")
+        DEVICE = "device", _("设备")
+        ADDRESS = "address", _("地址")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_signals", verbose_name=_("账户")
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind)
+    value_hash = models.CharField(max_length=64, db_index=True)
+    source = models.CharField(_("来源"), max_length=40)
+    first_seen_at = models.DateTimeField(_("首次出现"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("最近出现"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("身份信号")
+        verbose_name_plural = pgettext_lazy("plural", "身份信号")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "value_hash"], name="one_signal_per_user_kind_value")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value_hash[:8]}…"

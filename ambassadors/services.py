@@ -12,7 +12,8 @@ from portal.audit import audit_record
 from portal.personal_data import keyed_hash
 
 from . import rules
-from .models import Ambassador, ProgramState, Verification
+from .identity import identity_signal_record
+from .models import Ambassador, IdentitySignal, ProgramState, Verification
 from .verifiers import get_verifier
 
 CONSENT_VERSION = "2026-11"
@@ -84,6 +85,15 @@ def verification_submit(*, ambassador, legal_name, id_number, phone, consent, to
     return verification
 
 
+def _record_identity(ambassador, *, source):
+    """The verified ID number and phone become same-person signals (R9.1)."""
+    for kind, value_hash in (
+        (IdentitySignal.Kind.ID_NUMBER, ambassador.id_number_hash),
+        (IdentitySignal.Kind.PHONE, ambassador.phone_hash),
+    ):
+        identity_signal_record(user=ambassador.user, kind=kind, value_hash=value_hash, source=source)
+
+
 def _identity_taken(id_hash, *, by_other_than):
     return Ambassador.objects.filter(id_number_hash=id_hash).exclude(pk=by_other_than.pk).exists()
 
@@ -115,6 +125,8 @@ def verification_approve(*, verification, actor):
     except IntegrityError:
         # Two approvals of one identity raced; the unique hash let one through.
         raise AmbassadorError(_("该身份证号已认证过其他云大使账户。")) from None
+
+    _record_identity(ambassador, source="verification")
 
     verification.status = Verification.Status.APPROVED
     verification.decided_at = now
@@ -188,6 +200,9 @@ def alipay_bind(*, ambassador, account, holder_confirmed):
     ambassador.alipay_account_hash = account_hash
     ambassador.alipay_bound_at = timezone.now()
     ambassador.save()
+    identity_signal_record(
+        user=ambassador.user, kind=IdentitySignal.Kind.PAYMENT_ACCOUNT, value_hash=account_hash, source="alipay_binding"
+    )
     audit_record(
         actor=ambassador.user,
         action="ambassador.bind_alipay",

@@ -1,7 +1,5 @@
 """Onboarding pages of the personal center: join, verify, bind Alipay, account, cancel."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,23 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .decorators import ambassador_required
 from .forms import AlipayBindForm, CancelForm, VerificationForm
 from .models import Verification
-
-
-def ambassador_required(view):
-    """Logged in and joined; the ambassador is passed to the view."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        ambassador = selectors.ambassador_of(request.user)
-        if ambassador is None:
-            messages.info(request, _("请先加入云大使计划。"))
-            return redirect("center:home")
-        return view(request, ambassador, *args, **kwargs)
-
-    return wrapper
 
 
 def _apply(request, action, success_message):

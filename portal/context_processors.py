@@ -1,7 +1,7 @@
 from .center import SECTIONS
 
-# Onboarding pages live under the 账号 section of the menu.
-_ACCOUNT_PAGES = {"account", "verify", "verification", "alipay", "cancel"}
+# Pages that live under another entry of the menu.
+_PARENT_SECTION = {"verify": "account", "verification": "account", "alipay": "account", "cancel": "account"}
 
 
 def center(request):
@@ -11,8 +11,6 @@ def center(request):
         return {}
     if match.url_name == "section":
         active = match.kwargs.get("slug")
-    elif match.url_name in _ACCOUNT_PAGES:
-        active = "account"
     else:
-        active = match.url_name
+        active = _PARENT_SECTION.get(match.url_name, match.url_name)
     return {"center_sections": SECTIONS, "active": active}

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "referrals.middleware.DeviceIdMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -163,6 +164,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/300s/key"),
 }
+ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "center:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -219,6 +221,15 @@ if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
 
 # The real-name verifier: staff review in the admin (ambassadors/verifiers.py).
 AMBASSADOR_VERIFIER = env.str("AMBASSADOR_VERIFIER", default="ambassadors.verifiers.StaffReviewVerifier")
+
+# Referrals (R3). The attribution model is data, not code spread through views (R3.6).
+REFERRAL_ATTRIBUTION = {
+    "model": env.str("REFERRAL_ATTRIBUTION_MODEL", default="last_visit"),
+    "window_days": env.int("REFERRAL_WINDOW_DAYS", default=30),
+}
+# Where a link lands by default, and the hosts a `?to=` may point at.
+REFERRAL_LANDING_URL = env.str("REFERRAL_LANDING_URL", default="/accounts/signup/")
+REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=ALLOWED_HOSTS)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
 from ambassadors import views as ambassador_views
+from referrals import views as referral_views
 
 from . import views
 
@@ -23,6 +24,8 @@ center_patterns = [
     path("alipay/", ambassador_views.alipay_bind, name="alipay"),
     path("account/", ambassador_views.account, name="account"),
     path("account/cancel/", ambassador_views.cancel, name="cancel"),
+    path("link/", referral_views.link, name="link"),
+    path("customers/", referral_views.customers, name="customers"),
     path("<slug:slug>/", views.not_built, name="section"),
 ]
 
@@ -33,4 +36,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/me", require_GET(views.api_me), name="api_me"),
+    path("r/<str:code>", referral_views.follow, name="referral_follow"),
 ]

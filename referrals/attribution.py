@@ -1,0 +1,44 @@
+"""The attribution model (R3.6): how a visit turns into an association.
+
+It lives here, read from settings, and nowhere else: the 2018 "visit is
+association, last visit wins, 30 days" model may change, and a change is a
+setting (REFERRAL_ATTRIBUTION) plus, for a new kind, a class below.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class AttributionModel(ABC):
+    name: str
+    window: timedelta
+
+    @abstractmethod
+    def takes_over(self, *, current_ambassador_id, visiting_ambassador_id) -> bool:
+        """Whether a visit to another ambassador ends the customer's current association."""
+
+
+class LastVisitWins(AttributionModel):
+    """R3.1–3.2: every visit to another ambassador's link moves the customer."""
+
+    def takes_over(self, *, current_ambassador_id, visiting_ambassador_id):
+        return True
+
+
+class FirstVisitWins(AttributionModel):
+    """An association runs its window out; later visits to others are refused."""
+
+    def takes_over(self, *, current_ambassador_id, visiting_ambassador_id):
+        return False
+
+
+MODELS = {"last_visit": LastVisitWins, "first_visit": FirstVisitWins}
+
+
+def attribution_model() -> AttributionModel:
+    config = settings.REFERRAL_ATTRIBUTION
+    return MODELS[config["model"]](name=config["model"], window=timedelta(days=config["window_days"]))
