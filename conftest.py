@@ -11,18 +11,23 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests are deselected, not skipped, on another database.
+    """Tests of the production shape's services are deselected, not skipped,
+    where those services are not configured.
 
-    `make test` runs on SQLite; `.ci/run` runs the suite again on PostgreSQL,
-    where these run too.
+    `make test` runs on SQLite alone; `.ci/run` runs the suite again on
+    PostgreSQL with REDIS_TEST_URL set, where these run too.
     """
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
+    unavailable = set()
+    if connection.vendor != "postgresql":
+        unavailable.add("postgresql")
+    if not os.environ.get("REDIS_TEST_URL"):
+        unavailable.add("redis")
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("postgresql") else selected).append(item)
+        needs = {marker.name for marker in item.iter_markers()} & {"postgresql", "redis"}
+        (deselected if needs & unavailable else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected

@@ -51,6 +51,12 @@ def _new_code():
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _printable(text):
+    """Codes come from URLs: control characters (NUL above all, which
+    PostgreSQL refuses in text) are dropped before anything is stored."""
+    return "".join(character for character in text if character.isprintable())
+
+
 def device_seen(*, user, device_id, source):
     """A device seen with an account is a same-person signal (R9.1)."""
     if device_id:
@@ -65,7 +71,8 @@ def visit_record(*, code, visitor, device_id, landing, now=None):
     A logged-in customer is associated at once (R3.1); anyone else when they
     sign up or log in with the cookie (R3.3).
     """
-    visit = ReferralVisit(code=code[:64], visit_id=str(uuid.uuid4()), visited_at=now or timezone.now())
+    code = _printable(code)[:64]
+    visit = ReferralVisit(code=code, visit_id=str(uuid.uuid4()), visited_at=now or timezone.now())
     device_hash = keyed_hash(device_id) if device_id else ""
     if visitor is None or not visitor.is_authenticated:
         visit_log_append(
@@ -137,6 +144,8 @@ def association_apply(*, customer, visit: ReferralVisit, now=None):
     ):
         return _refuse(customer, ambassador, visit, RefusalReason.ASSOCIATED_ELSEWHERE, "")
 
+    if current is not None:
+        _end(current, EndReason.TAKEN_OVER, at=visit.visited_at)
     association = Association.objects.create(
         customer=customer,
         ambassador=ambassador,
@@ -145,7 +154,8 @@ def association_apply(*, customer, visit: ReferralVisit, now=None):
         expires_at=visit.visited_at + model.window,
     )
     if current is not None:
-        _end(current, EndReason.TAKEN_OVER, at=visit.visited_at, taken_over_by=association)
+        current.taken_over_by = association
+        current.save(update_fields=["taken_over_by"])
     return association
 
 
@@ -196,11 +206,10 @@ def _renew(association, visit, model):
     return association
 
 
-def _end(association, reason, *, at: datetime, taken_over_by=None):
+def _end(association, reason, *, at: datetime):
     association.ended_at = at
     association.end_reason = reason
-    association.taken_over_by = taken_over_by
-    association.save(update_fields=["ended_at", "end_reason", "taken_over_by"])
+    association.save(update_fields=["ended_at", "end_reason"])
 
 
 def associations_expire(*, now=None):

@@ -44,19 +44,28 @@ def visit_log_append(*, visit_id, code, device_hash, landing, visited_at):
         client.rpush(BUFFER_KEY, json.dumps(click))
 
 
-def visit_log_flush(*, batch_size=2000):
-    """Write buffered clicks to the database; returns how many were read."""
+def visit_log_flush(*, batch_size=2000, max_batches=50):
+    """Write buffered clicks to the database; returns how many were read.
+
+    At most `max_batches` per run, well inside the lock's timeout; the next
+    run takes the rest."""
     client = _redis()
     if client is None:
         return 0
+    lock = client.lock(FLUSH_LOCK_KEY, timeout=300)
+    if not lock.acquire(blocking=False):
+        return 0  # another worker is flushing
     read = 0
-    with client.lock(FLUSH_LOCK_KEY, timeout=300, blocking_timeout=0) as acquired:
-        if not acquired:
-            return 0  # another worker is flushing
-        while raw := client.lrange(BUFFER_KEY, 0, batch_size - 1):
+    try:
+        for _ in range(max_batches):
+            raw = client.lrange(BUFFER_KEY, 0, batch_size - 1)
+            if not raw:
+                break
             _write([json.loads(item) for item in raw])
             client.ltrim(BUFFER_KEY, len(raw), -1)
             read += len(raw)
+    finally:
+        lock.release()
     return read
 
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from portal.schedules import SCHEDULES, schedules_sync
 from portal.staff import staff_groups_sync
 
 
@@ -8,4 +9,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         staff_groups_sync()
-        self.stdout.write(self.style.SUCCESS("Staff groups are up to date."))
+        schedules_sync()
+        self.stdout.write(self.style.SUCCESS(f"Staff groups and {len(SCHEDULES)} schedules are up to date."))

@@ -1,0 +1,24 @@
+"""Every scheduled job, as data; `manage.py setup_portal` makes django-q2's
+schedules match it. Each job's function is also reachable from a command."""
+
+from django.db import transaction
+from django_q.models import Schedule
+
+SCHEDULES = [
+    # name, function, schedule type, minutes between runs (for MINUTES)
+    ("flush referral visits", "referrals.tasks.flush_visits", Schedule.MINUTES, 1),
+    ("expire associations", "referrals.tasks.expire_associations", Schedule.HOURLY, None),
+]
+
+
+@transaction.atomic
+def schedules_sync():
+    """Create or update each schedule by name; remove ours that are no longer listed."""
+    listed = {name for name, *_ in SCHEDULES}
+    for name, func, schedule_type, minutes in SCHEDULES:
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": schedule_type, "minutes": minutes, "repeats": -1},
+        )
+    ours = Schedule.objects.filter(func__regex=r"^(ambassadors|referrals|payouts)\.tasks\.")
+    ours.exclude(name__in=listed).delete()

@@ -1,0 +1,12 @@
+"""django-q2 jobs: thin, safe to run twice, each with a command to run it by hand."""
+
+from .services import associations_expire
+from .visit_log import visit_log_flush
+
+
+def flush_visits():
+    return visit_log_flush()
+
+
+def expire_associations():
+    return associations_expire()

@@ -1,0 +1,21 @@
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+from referrals.cookies import ReferralVisit
+from referrals.services import referral_link_for
+
+
+def link_of(ambassador):
+    return referral_link_for(ambassador)
+
+
+def visit_to(ambassador_or_code, *, at=None, visit_id=None):
+    """A visit to an ambassador's link (or to a bare code) at `at`."""
+    code = ambassador_or_code if isinstance(ambassador_or_code, str) else link_of(ambassador_or_code).code
+    return ReferralVisit(code=code, visit_id=str(visit_id or uuid.uuid4()), visited_at=at or timezone.now())
+
+
+def days_ago(days):
+    return timezone.now() - timedelta(days=days)

@@ -1,0 +1,220 @@
+"""R3, clause by clause, through the association service."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ambassadors import services as ambassador_services
+from ambassadors.identity import identity_signal_record
+from ambassadors.models import IdentitySignal
+from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from referrals import selectors
+from referrals.models import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
+from referrals.services import (
+    association_apply,
+    associations_expire,
+    customer_mark_old,
+    customer_segment_set,
+    device_seen,
+)
+from referrals.tests.factories import days_ago, visit_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def first():
+    return VerifiedAmbassadorFactory()
+
+
+@pytest.fixture
+def second():
+    return VerifiedAmbassadorFactory()
+
+
+@pytest.fixture
+def customer():
+    return UserFactory()
+
+
+def active_customers(ambassador):
+    return [a.customer for a in selectors.active_associations_of(ambassador, now=timezone.now())]
+
+
+# R3.1: a visit associates a new customer for 30 days from the visit.
+
+
+def test_r3_1_a_visit_associates_a_new_customer_for_thirty_days_from_the_visit(first, customer):
+    visited = days_ago(2)
+    association = association_apply(customer=customer, visit=visit_to(first, at=visited))
+    assert association.ambassador == first
+    assert association.started_at == visited
+    assert association.expires_at == visited + timedelta(days=30)
+    assert active_customers(first) == [customer]
+
+
+# R3.2: the last visit wins; the first ambassador no longer sees the customer.
+
+
+def test_r3_2_a_visit_to_another_link_moves_the_customer_and_keeps_the_history(first, second, customer):
+    old = association_apply(customer=customer, visit=visit_to(first, at=days_ago(5)))
+    moved_at = days_ago(1)
+    new = association_apply(customer=customer, visit=visit_to(second, at=moved_at))
+    old.refresh_from_db()
+    assert (old.ended_at, old.end_reason, old.taken_over_by) == (moved_at, EndReason.TAKEN_OVER, new)
+    assert active_customers(first) == []
+    assert active_customers(second) == [customer]
+    lost = list(selectors.lost_associations_of(first, now=timezone.now()))
+    assert [(a.customer, a.end_reason) for a in lost] == [(customer, EndReason.TAKEN_OVER)]
+
+
+def test_r3_2_a_revisit_of_the_same_ambassador_renews_the_window(first, customer):
+    association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(20)))
+    revisited = days_ago(1)
+    renewed = association_apply(customer=customer, visit=visit_to(first, at=revisited))
+    assert renewed.pk == association.pk
+    assert renewed.expires_at == revisited + timedelta(days=30)
+    assert Association.objects.filter(customer=customer).count() == 1
+
+
+def test_the_same_visit_applied_twice_changes_nothing(first, customer):
+    visit = visit_to(first)
+    assert association_apply(customer=customer, visit=visit) == association_apply(customer=customer, visit=visit)
+    assert Association.objects.count() == 1
+
+
+def test_an_older_visit_arriving_late_does_not_undo_a_newer_one(first, second, customer):
+    older = visit_to(first, at=days_ago(3))
+    association_apply(customer=customer, visit=visit_to(second, at=days_ago(1)))
+    assert association_apply(customer=customer, visit=older) is None
+    assert active_customers(second) == [customer]
+
+
+# R3.4: expiry at read time and by the job; a customer who becomes old is released.
+
+
+def test_r3_4_an_association_past_its_window_is_not_active_even_before_the_job(first, customer):
+    association_apply(customer=customer, visit=visit_to(first, at=days_ago(31)))
+    assert active_customers(first) == []
+    lost = list(selectors.lost_associations_of(first, now=timezone.now()))
+    assert [a.customer for a in lost] == [customer]
+
+
+def test_r3_4_the_expiry_job_records_the_end_at_the_window_end(first, customer):
+    association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(31)))
+    association_apply(customer=UserFactory(), visit=visit_to(first, at=days_ago(1)))
+    assert associations_expire() == 1
+    assert associations_expire() == 0  # safe to run twice
+    association.refresh_from_db()
+    assert (association.ended_at, association.end_reason) == (association.expires_at, EndReason.WINDOW_ENDED)
+
+
+def test_r3_4_a_visit_after_expiry_starts_a_new_association(first, customer):
+    expired = association_apply(customer=customer, visit=visit_to(first, at=days_ago(40)))
+    fresh = association_apply(customer=customer, visit=visit_to(first, at=days_ago(1)))
+    expired.refresh_from_db()
+    assert fresh.pk != expired.pk
+    assert expired.end_reason == EndReason.WINDOW_ENDED
+    assert active_customers(first) == [customer]
+    assert list(selectors.lost_associations_of(first, now=timezone.now())) == []  # associated again
+
+
+def test_r3_4_a_customer_who_becomes_old_is_released(first, customer):
+    association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(3)))
+    paid_at = days_ago(1)
+    customer_mark_old(customer=customer, at=paid_at)
+    association.refresh_from_db()
+    assert (association.ended_at, association.end_reason) == (paid_at, EndReason.BECAME_OLD)
+    assert active_customers(first) == []
+
+
+# R3.5: who cannot be associated, each refusal recorded with its reason.
+
+
+def refused(customer, ambassador_or_code):
+    result = association_apply(customer=customer, visit=visit_to(ambassador_or_code))
+    assert isinstance(result, AssociationRefusal)
+    assert not Association.objects.filter(customer=customer).exists()
+    return result.reason
+
+
+@pytest.mark.parametrize("segment", [CustomerProfile.Segment.CBM, CustomerProfile.Segment.PARTNER])
+def test_r3_5_cbm_and_partner_customers_are_refused(first, customer, segment):
+    customer_segment_set(customer=customer, segment=segment)
+    assert refused(customer, first) == RefusalReason.CBM_OR_PARTNER
+
+
+def test_r3_5_old_customers_are_refused(first, customer):
+    customer_mark_old(customer=customer, at=days_ago(10))
+    assert refused(customer, first) == RefusalReason.OLD_CUSTOMER
+
+
+def test_r3_5_the_ambassador_visiting_their_own_link_is_refused(first):
+    assert refused(first.user, first) == RefusalReason.SAME_PERSON
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [IdentitySignal.Kind.DEVICE, IdentitySignal.Kind.PHONE, IdentitySignal.Kind.ID_NUMBER, IdentitySignal.Kind.ADDRESS],
+)
+def test_r3_5_a_same_person_account_by_any_shared_signal_is_refused(first, customer, kind):
+    identity_signal_record(user=first.user, kind=kind, value_hash="shared-hash", source="test")
+    identity_signal_record(user=customer, kind=kind, value_hash="shared-hash", source="test")
+    assert refused(customer, first) == RefusalReason.SAME_PERSON
+    refusal = AssociationRefusal.objects.get(customer=customer)
+    assert refusal.detail == kind  # which signal linked them, for risk staff
+
+
+def test_r3_5_a_phone_that_is_also_an_alipay_account_links_accounts(first, customer):
+    ambassador_services.alipay_bind(ambassador=first, account="13800001111", holder_confirmed=True)
+    from portal.personal_data import keyed_hash
+
+    identity_signal_record(
+        user=customer, kind=IdentitySignal.Kind.PHONE, value_hash=keyed_hash("13800001111"), source="billing"
+    )
+    assert refused(customer, first) == RefusalReason.SAME_PERSON
+
+
+def test_r3_5_a_device_seen_at_both_log_ins_links_accounts(first, customer):
+    device_seen(user=first.user, device_id="one-browser", source="login")
+    device_seen(user=customer, device_id="one-browser", source="login")
+    assert refused(customer, first) == RefusalReason.SAME_PERSON
+
+
+def test_r3_5_a_cancelled_ambassador_is_refused(first, customer):
+    ambassador_services.ambassador_cancel(ambassador=first, actor=first.user)
+    assert refused(customer, visit_to(first).code) == RefusalReason.INACTIVE_AMBASSADOR
+
+
+def test_an_unknown_link_is_refused(customer):
+    assert refused(customer, "no-such-code") == RefusalReason.UNKNOWN_LINK
+
+
+def test_a_customer_of_a_cancelled_ambassador_is_free_for_another(first, second, customer):
+    first_association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(2)))
+    ambassador_services.ambassador_cancel(ambassador=first, actor=first.user)
+    association_apply(customer=customer, visit=visit_to(second))
+    first_association.refresh_from_db()
+    assert first_association.end_reason == EndReason.AMBASSADOR_INACTIVE
+    assert active_customers(second) == [customer]
+
+
+# R3.6: the attribution model is a setting.
+
+
+def test_r3_6_first_visit_wins_when_configured(settings, first, second, customer):
+    settings.REFERRAL_ATTRIBUTION = {"model": "first_visit", "window_days": 30}
+    association_apply(customer=customer, visit=visit_to(first, at=days_ago(2)))
+    refusal = association_apply(customer=customer, visit=visit_to(second))
+    assert refusal.reason == RefusalReason.ASSOCIATED_ELSEWHERE
+    assert active_customers(first) == [customer]
+    assert active_customers(second) == []
+
+
+def test_r3_6_the_window_is_a_setting(settings, first, customer):
+    settings.REFERRAL_ATTRIBUTION = {"model": "last_visit", "window_days": 7}
+    visited = days_ago(1)
+    assert association_apply(customer=customer, visit=visit_to(first, at=visited)).expires_at == visited + timedelta(
+        days=7
+    )
