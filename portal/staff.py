@@ -15,7 +15,13 @@ GROUP_PERMISSIONS = {
         "ambassadors.view_ambassador",
         "ambassadors.view_verification",
         "ambassadors.decide_verification",
+        "ambassadors.view_identitysignal",
         "portal.view_auditentry",
+        "referrals.view_referrallink",
+        "referrals.view_visit",
+        "referrals.view_association",
+        "referrals.view_associationrefusal",
+        "referrals.view_customerprofile",
     ],
     FINANCE: [
         "ambassadors.view_ambassador",

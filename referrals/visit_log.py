@@ -1,18 +1,30 @@
 """Where a click on an exclusive link is written: the hot path's one write.
 
-With Redis (the production shape) the click is appended to a Redis list and
-written to the database in batches by `visit_log_flush`, a scheduled job:
-one RPUSH per click instead of one INSERT and COMMIT. Without Redis (the
-embedded shape) the click is written through at once.
+The production shape (Redis) writes in two hops, each batched:
+1. the web process collects its clicks and sends them to a Redis list in one
+   RPUSH every SEND_INTERVAL seconds or SEND_BATCH clicks, whichever comes
+   first (a daemon thread sends for an idle process; exit sends the rest);
+2. `visit_log_flush`, a scheduled job, moves the list into the database with
+   one INSERT per batch.
+A round trip to Redis per click cost a third of the endpoint's throughput
+(docs/PERFORMANCE.md); a round trip per batch costs almost nothing.
+The embedded shape (no Redis) writes each click through at once.
 
-What a crash can lose (docs/PERFORMANCE.md): a web process that dies after
-RPUSH loses nothing; clicks still in the list are lost if Redis itself dies
-without persistence before the next flush (at most one flush interval). A
-flush that dies between writing and trimming writes the batch again next
-time, and the visit ids chosen at the click make that harmless.
+What a crash can lose (docs/PERFORMANCE.md): a web process killed with
+SIGKILL loses the clicks it had not sent yet, at most SEND_INTERVAL seconds
+of its own traffic (a graceful stop sends them); Redis without persistence
+that dies loses the list written since the last flush. A flush that dies
+between writing and trimming writes the batch again next time, and the
+visit ids chosen at the click make that harmless. A click lost loses a
+visit record, never an association: the association rides in the visitor's
+cookie.
 """
 
+import atexit
 import json
+import logging
+import threading
+import time
 from datetime import datetime
 from functools import cache
 
@@ -23,6 +35,11 @@ from .models import ReferralLink, Visit
 
 BUFFER_KEY = "referrals:visits"
 FLUSH_LOCK_KEY = "referrals:visits:flush-lock"
+SEND_INTERVAL = 0.5  # seconds a click may wait in its web process
+SEND_BATCH = 200
+KEEP_AT_MOST = 50_000  # while Redis is unreachable; older clicks are dropped beyond
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -34,14 +51,65 @@ def _redis():
     return _client(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
+class _Outbox:
+    """This process's clicks on their way to Redis."""
+
+    def __init__(self):
+        self._clicks = []
+        self._lock = threading.Lock()
+        self._sender = None
+
+    def add(self, click):
+        with self._lock:
+            self._clicks.append(json.dumps(click))
+            full = len(self._clicks) >= SEND_BATCH
+            if self._sender is None or not self._sender.is_alive():
+                # Started lazily, so it runs in each forked worker, not the master.
+                self._sender = threading.Thread(target=self._send_forever, name="visit-log-sender", daemon=True)
+                self._sender.start()
+        if full:
+            self.send()
+
+    def send(self):
+        with self._lock:
+            clicks, self._clicks = self._clicks, []
+        if not clicks:
+            return 0
+        try:
+            _redis().rpush(BUFFER_KEY, *clicks)
+        except redis.RedisError:
+            logger.exception("could not send %d clicks to Redis; keeping them for the next try", len(clicks))
+            with self._lock:
+                self._clicks[:0] = clicks
+                dropped = len(self._clicks) - KEEP_AT_MOST
+                if dropped > 0:
+                    logger.error("dropping the %d oldest unsent clicks", dropped)
+                    del self._clicks[:dropped]
+            return 0
+        return len(clicks)
+
+    def _send_forever(self):
+        while True:
+            time.sleep(SEND_INTERVAL)
+            self.send()
+
+
+_outbox = _Outbox()
+atexit.register(_outbox.send)
+
+
 def visit_log_append(*, visit_id, code, device_hash, landing, visited_at):
     """Record an anonymous click."""
     click = {"id": visit_id, "code": code, "device": device_hash, "landing": landing, "at": visited_at.isoformat()}
-    client = _redis()
-    if client is None:
+    if _redis() is None:
         _write([click])
     else:
-        client.rpush(BUFFER_KEY, json.dumps(click))
+        _outbox.add(click)
+
+
+def visit_log_send():
+    """Send this process's waiting clicks to Redis now; returns how many."""
+    return _outbox.send() if _redis() is not None else 0
 
 
 def visit_log_flush(*, batch_size=2000, max_batches=50):

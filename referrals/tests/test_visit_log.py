@@ -35,6 +35,7 @@ def test_clicks_wait_in_redis_and_are_written_by_the_flush(redis_buffer, django_
         for _ in range(5):
             click(code)
     click("unknown-code")
+    assert visit_log.visit_log_send() == 6
     assert visit_log.visit_log_pending() == 6
     assert not Visit.objects.exists()
     assert visit_log.visit_log_flush(batch_size=4) == 6
@@ -48,13 +49,42 @@ def test_a_batch_written_twice_is_stored_once(redis_buffer):
     visit_id = uuid.uuid4()
     click(code, visit_id)
     click(code, visit_id)  # as if a flush died after writing, before trimming
+    visit_log.visit_log_send()
     visit_log.visit_log_flush()
     assert Visit.objects.filter(id=visit_id).count() == 1
 
 
 def test_only_one_flush_runs_at_a_time(redis_buffer):
     click("c")
+    visit_log.visit_log_send()
     with redis_buffer.lock(visit_log.FLUSH_LOCK_KEY, timeout=10):
         assert visit_log.visit_log_flush() == 0
     assert visit_log.visit_log_pending() == 1
     assert visit_log.visit_log_flush() == 1
+
+
+def test_a_full_batch_is_sent_at_once(redis_buffer, monkeypatch):
+    monkeypatch.setattr(visit_log, "SEND_BATCH", 3)
+    for _ in range(3):
+        click("c")
+    assert visit_log.visit_log_pending() == 3
+
+
+def test_an_idle_process_sends_within_the_interval(redis_buffer, monkeypatch):
+    import time
+
+    monkeypatch.setattr(visit_log, "SEND_INTERVAL", 0.05)
+    visit_log._outbox.send()
+    click("c")
+    deadline = time.monotonic() + 2
+    while visit_log.visit_log_pending() == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert visit_log.visit_log_pending() == 1
+
+
+def test_clicks_wait_while_redis_is_down_and_go_when_it_is_back(redis_buffer, monkeypatch, settings):
+    click("c")
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    assert visit_log.visit_log_send() == 0
+    settings.REDIS_URL = os.environ["REDIS_TEST_URL"]
+    assert visit_log.visit_log_send() == 1

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ambassadors import demo as ambassadors_demo
+from referrals import demo as referrals_demo
 from portal.models import User
 from portal.staff import FINANCE, RISK, staff_groups_sync
 
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         _account("customer@demo.local")
         logins.append(("customer@demo.local", "普通客户 / customer"))
         logins += ambassadors_demo.load(staff=admin, account=_account)
+        ambassador = User.objects.get(email="ambassador@demo.local").ambassador
+        logins += referrals_demo.load(ambassador=ambassador, account=_account)
 
         width = max(len(email) for email, _ in logins)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))

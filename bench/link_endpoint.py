@@ -1,0 +1,166 @@
+#!/usr/bin/env python
+"""Throughput of GET /r/<code> against a bare Django view in the same server.
+
+gunicorn (sync workers, DEBUG off, persistent connections) on PostgreSQL and
+Redis, loaded with wrk on 127.0.0.1; bare view and link endpoint alternate,
+and the median of the runs is reported. At the end the buffered clicks are
+flushed and counted against what wrk sent, so nothing was lost on the way.
+
+    .venv/bin/python bench/link_endpoint.py [--runs 3] [--seconds 10]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "portal_bench"
+PORT = 8765
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def environment():
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "ENV_FILE": os.devnull,
+        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "EVENTS_SIGNING_SECRET": "bench",
+        "PERSONAL_DATA_KEYS": "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDA=",
+        "PERSONAL_DATA_HASH_KEY": "bench",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": REDIS_URL,
+        "CONN_MAX_AGE": "600",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(*args, capture=False):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment(), check=True, capture_output=capture, text=True
+    )
+
+
+def prepare():
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
+    manage("migrate", "-v0")
+    manage("collectstatic", "--noinput", "-v0")
+    script = (
+        "from ambassadors.tests.factories import VerifiedAmbassadorFactory;"
+        "from referrals.services import referral_link_for;"
+        "print(referral_link_for(VerifiedAmbassadorFactory()).code)"
+    )
+    return manage("shell", "-c", script, capture=True).stdout.strip().splitlines()[-1]
+
+
+def start_server(workers):
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "portal.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment(),
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def wrk(path, seconds, connections):
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{PORT}{path}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _millis(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": _millis(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "requests": requests,
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _millis(text):
+    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    code = prepare()
+    server = start_server(options.workers)
+    results = {"bare": [], "link": []}
+    try:
+        for _ in range(options.runs):
+            results["bare"].append(wrk("/bench/bare", options.seconds, options.connections))
+            results["link"].append(wrk(f"/r/{code}", options.seconds, options.connections))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    sent = sum(run["requests"] for run in results["link"])
+    flushed = manage("flush_visits", capture=True).stdout.strip()
+    stored = manage("shell", "-c", "from referrals.models import Visit; print(Visit.objects.count())", capture=True)
+    stored = int(stored.stdout.strip().splitlines()[-1])
+
+    median = {
+        name: {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+        for name, runs in results.items()
+    }
+    print(
+        f"gunicorn sync -w{options.workers}, wrk -t2 -c{options.connections} {options.seconds}s, {options.runs} runs, medians"
+    )
+    print("| view | req/s | p50 ms | p99 ms | errors |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, label in (("bare", "bare `HttpResponse('ok')`"), ("link", "`/r/<code>`, visit recorded")):
+        errors = sum(run["errors"] for run in results[name])
+        print(
+            f"| {label} | {median[name]['rps']:,.0f} | {median[name]['p50']:.2f} | {median[name]['p99']:.2f} | {errors} |"
+        )
+    print(f"ratio link/bare (req/s): {median['link']['rps'] / median['bare']['rps']:.2f}")
+    print(
+        f"runs (req/s) bare: {[round(r['rps']) for r in results['bare']]}, link: {[round(r['rps']) for r in results['link']]}"
+    )
+    print(
+        f"clicks wrk counted (requests in flight at its end are not counted): {sent}; {flushed}; visits stored: {stored}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Read-only staff views of links, visits and associations: they change only
+through the services, driven by visits and billing events."""
+
+from django.contrib import admin
+
+from .models import Association, AssociationRefusal, CustomerProfile, ReferralLink, Visit
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReferralLink)
+class ReferralLinkAdmin(ReadOnlyAdmin):
+    list_display = ["code", "ambassador", "created_at"]
+    list_select_related = ["ambassador__user"]
+    search_fields = ["code", "ambassador__user__email"]
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    list_display = ["visited_at", "code", "ambassador", "outcome", "landing"]
+    list_filter = ["outcome"]
+    list_select_related = ["ambassador__user"]
+    search_fields = ["code"]
+    date_hierarchy = "visited_at"
+    show_full_result_count = False  # no COUNT(*) over millions of clicks
+
+
+@admin.register(Association)
+class AssociationAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "ambassador", "started_at", "expires_at", "ended_at", "end_reason"]
+    list_filter = ["end_reason"]
+    list_select_related = ["customer", "ambassador__user"]
+    search_fields = ["customer__email", "ambassador__user__email"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(AssociationRefusal)
+class AssociationRefusalAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "customer", "ambassador", "reason", "detail"]
+    list_filter = ["reason"]
+    list_select_related = ["customer", "ambassador__user"]
+    search_fields = ["customer__email", "ambassador__user__email"]
+
+
+@admin.register(CustomerProfile)
+class CustomerProfileAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "segment", "became_old_at"]
+    list_filter = ["segment"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__email"]
