@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal
 
-.PHONY: run test test-postgres browser lint messages
+.PHONY: run test test-postgres browser lint messages bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required (see above)."; exit 1; }
@@ -43,3 +43,8 @@ lint: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore '.venv/*' --ignore 'artifacts/*'
 	$(PY) manage.py compilemessages -l en --ignore .venv
+
+## bench: the benchmarks (PostgreSQL and Redis on 127.0.0.1, wrk); figures go in docs/PERFORMANCE.md
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "wrk is needed (Debian: apt-get install wrk)"; exit 1; }
+	$(PY) bench/link_endpoint.py --write-through

@@ -27,7 +27,7 @@ PORT = 8765
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def environment():
+def environment(redis=True):
     return os.environ | {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "false",
@@ -37,7 +37,7 @@ def environment():
         "PERSONAL_DATA_KEYS": "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDA=",
         "PERSONAL_DATA_HASH_KEY": "bench",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": REDIS_URL if redis else "",
         "CONN_MAX_AGE": "600",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -65,7 +65,7 @@ def prepare():
     return manage("shell", "-c", script, capture=True).stdout.strip().splitlines()[-1]
 
 
-def start_server(workers):
+def start_server(workers, redis=True):
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -78,7 +78,7 @@ def start_server(workers):
             "warning",
         ],
         cwd=ROOT,
-        env=environment(),
+        env=environment(redis),
     )
     for _ in range(100):
         try:
@@ -119,6 +119,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--write-through", action="store_true", help="also measure one INSERT per click (no Redis), for comparison"
+    )
     options = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -139,26 +142,43 @@ def main():
     stored = manage("shell", "-c", "from referrals.models import Visit; print(Visit.objects.count())", capture=True)
     stored = int(stored.stdout.strip().splitlines()[-1])
 
+    if options.write_through:
+        results["write_through"] = []
+        server = start_server(options.workers, redis=False)
+        try:
+            for _ in range(options.runs):
+                results["write_through"].append(wrk(f"/r/{code}", options.seconds, options.connections))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
     median = {
         name: {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
         for name, runs in results.items()
     }
-    print(
-        f"gunicorn sync -w{options.workers}, wrk -t2 -c{options.connections} {options.seconds}s, {options.runs} runs, medians"
-    )
+    report(options, results, median)
+    print(f"clicks wrk counted: {sent} (requests in flight when it stopped are not counted)")
+    print(f"{flushed} Visits stored: {stored}")
+
+
+def report(options, results, median):
+    print(f"gunicorn sync -w{options.workers}, wrk -t2 -c{options.connections} {options.seconds}s, {options.runs} runs")
     print("| view | req/s | p50 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- |")
-    for name, label in (("bare", "bare `HttpResponse('ok')`"), ("link", "`/r/<code>`, visit recorded")):
-        errors = sum(run["errors"] for run in results[name])
-        print(
-            f"| {label} | {median[name]['rps']:,.0f} | {median[name]['p50']:.2f} | {median[name]['p99']:.2f} | {errors} |"
-        )
-    print(f"ratio link/bare (req/s): {median['link']['rps'] / median['bare']['rps']:.2f}")
+    labels = {
+        "bare": "bare `HttpResponse('ok')`",
+        "link": "`/r/<code>`, visit recorded (batched through Redis)",
+        "write_through": "`/r/<code>`, one INSERT per click (no Redis)",
+    }
+    for name, runs in results.items():
+        figures = median[name]
+        errors = sum(run["errors"] for run in runs)
+        print(f"| {labels[name]} | {figures['rps']:,.0f} | {figures['p50']:.2f} | {figures['p99']:.2f} | {errors} |")
+    for name in results:
+        if name != "bare":
+            print(f"ratio {name}/bare (median req/s): {median[name]['rps'] / median['bare']['rps']:.2f}")
     print(
-        f"runs (req/s) bare: {[round(r['rps']) for r in results['bare']]}, link: {[round(r['rps']) for r in results['link']]}"
-    )
-    print(
-        f"clicks wrk counted (requests in flight at its end are not counted): {sent}; {flushed}; visits stored: {stored}"
+        "runs (req/s): " + "; ".join(f"{name} {[round(run['rps']) for run in runs]}" for name, runs in results.items())
     )
 
 

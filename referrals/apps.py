@@ -7,3 +7,6 @@ class ReferralsConfig(AppConfig):
 
     name = "referrals"
     verbose_name = _("推广与返利")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

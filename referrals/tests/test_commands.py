@@ -25,3 +25,14 @@ def test_expire_associations_names_a_bad_date():
 def test_flush_visits_without_redis_has_nothing_to_do(capsys):
     call_command("flush_visits")
     assert "0 visits written; 0 still buffered" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [({"model": "random", "window_days": 30}, "referrals.E001"), ({"model": "last_visit", "window_days": 0}, "referrals.E002")],
+)
+def test_a_broken_attribution_setting_fails_the_system_check(settings, config, error):
+    from referrals.checks import attribution_configured
+
+    settings.REFERRAL_ATTRIBUTION = config
+    assert [e.id for e in attribution_configured(None)] == [error]
