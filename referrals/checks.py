@@ -12,7 +12,8 @@ def attribution_configured(app_configs, **kwargs):
     if config.get("model") not in MODELS:
         errors.append(
             Error(
-                f"REFERRAL_ATTRIBUTION_MODEL is {config.get('model')!r}; it must be one of {', '.join(sorted(MODELS))}.",
+                f"REFERRAL_ATTRIBUTION_MODEL is {config.get('model')!r}; "
+                f"it must be one of {', '.join(sorted(MODELS))}.",
                 id="referrals.E001",
             )
         )

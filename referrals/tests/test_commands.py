@@ -29,7 +29,10 @@ def test_flush_visits_without_redis_has_nothing_to_do(capsys):
 
 @pytest.mark.parametrize(
     ("config", "error"),
-    [({"model": "random", "window_days": 30}, "referrals.E001"), ({"model": "last_visit", "window_days": 0}, "referrals.E002")],
+    [
+        ({"model": "random", "window_days": 30}, "referrals.E001"),
+        ({"model": "last_visit", "window_days": 0}, "referrals.E002"),
+    ],
 )
 def test_a_broken_attribution_setting_fails_the_system_check(settings, config, error):
     from referrals.checks import attribution_configured

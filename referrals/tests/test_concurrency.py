@@ -24,7 +24,7 @@ def run_together(*calls):
         try:
             barrier.wait()
             call()
-        except Exception as error:  # noqa: BLE001  (reported below)
+        except Exception as error:  # reported by the assertion below
             errors.append(error)
         finally:
             connection.close()

@@ -3,9 +3,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ambassadors import demo as ambassadors_demo
-from referrals import demo as referrals_demo
 from portal.models import User
 from portal.staff import FINANCE, RISK, staff_groups_sync
+from referrals import demo as referrals_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
 
