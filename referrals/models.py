@@ -87,7 +87,7 @@ class EndReason(models.TextChoices):
     """Why an association ended; the labels answer "why did my customer disappear?" (R12.5)."""
 
     TAKEN_OVER = "taken_over", _("客户访问了其他云大使的推广链接")
-    WINDOW_ENDED = "window_ended", _("30 天关联期已结束")
+    WINDOW_ENDED = "window_ended", _("关联期已结束")
     BECAME_OLD = "became_old", _("客户已成为老客户")
     AMBASSADOR_INACTIVE = "ambassador_inactive", _("你的推广资格已失效")
 

@@ -62,7 +62,7 @@ def test_the_customers_page_lists_active_customers_masked(logged_in, ambassador)
     ("lose", "reason"),
     [
         ("taken_over", "客户访问了其他云大使的推广链接"),
-        ("expired", "30 天关联期已结束"),
+        ("expired", "关联期已结束"),
         ("became_old", "客户已成为老客户"),
     ],
 )
