@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .decorators import ambassador_required
-from .forms import AlipayBindForm, CancelForm, VerificationForm
+from .forms import AlipayBindForm, VerificationForm
 from .models import Verification
 
 
@@ -85,19 +85,3 @@ def account(request):
         "ambassadors/account.html",
         {"ambassador": ambassador, "verifications": verifications},
     )
-
-
-@ambassador_required
-def cancel(request, ambassador):
-    if ambassador.cancelled_at:
-        return redirect("center:account")
-    form = CancelForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        cancelled = _apply(
-            request,
-            lambda: services.ambassador_cancel(ambassador=ambassador, actor=request.user),
-            _("云大使身份已注销。"),
-        )
-        if cancelled:
-            return redirect("center:account")
-    return render(request, "ambassadors/cancel.html", {"form": form, "ambassador": ambassador})

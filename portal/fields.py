@@ -22,6 +22,10 @@ class Decrypted(str):
         decrypted.token = token
         return decrypted
 
+    def __reduce__(self):
+        # Pickling and deepcopy (caches, tasks, admin) rebuild it with its token.
+        return (Decrypted, (str(self), self.token))
+
 
 class EncryptedTextField(models.TextField):
     """Text stored as a Fernet token and read back in clear.

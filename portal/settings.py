@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "referrals.middleware.DeviceIdMiddleware",
+    "referrals.middleware.VisitorCookiesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -7,6 +7,7 @@ DATABASE_URL still chooses the database, so the same suite runs on SQLite
 import os
 
 os.environ["DEBUG"] = "false"  # tests run as production does
+os.environ["ENV_FILE"] = os.devnull  # a developer's .env must not change what is tested
 
 for name, value in {
     "SECRET_KEY": "test-secret-key-not-for-production",

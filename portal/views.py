@@ -1,12 +1,17 @@
 """Pages of the personal center that compose the apps, and the read-only API."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from ambassadors import selectors as ambassador_selectors
+from ambassadors.decorators import ambassador_required
+from ambassadors.forms import CancelForm
 
 from .center import SECTIONS_BY_SLUG
+from .membership import membership_cancel
 
 
 @login_required
@@ -36,3 +41,16 @@ def api_me(request):
             "program_state": ambassador_selectors.program_state_of(request.user),
         }
     )
+
+
+@ambassador_required
+def account_cancel(request, ambassador):
+    """R10.2: the page that states the forfeit, asks again, and cancels."""
+    if ambassador.cancelled_at:
+        return redirect("center:account")
+    form = CancelForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        membership_cancel(ambassador=ambassador, actor=request.user)
+        messages.success(request, _("云大使身份已注销。"))
+        return redirect("center:account")
+    return render(request, "ambassadors/cancel.html", {"form": form, "ambassador": ambassador})

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class AttributionModel(ABC):
     name: str
     window: timedelta
+
+    explanation = ""  # shown to ambassadors beside their link and customers
 
     @abstractmethod
     def takes_over(self, *, current_ambassador_id, visiting_ambassador_id) -> bool:
@@ -25,12 +28,16 @@ class AttributionModel(ABC):
 class LastVisitWins(AttributionModel):
     """R3.1–3.2: every visit to another ambassador's link moves the customer."""
 
+    explanation = _("客户之后访问了其他云大使的链接，将改为与对方关联（以最后一次访问为准）。")
+
     def takes_over(self, *, current_ambassador_id, visiting_ambassador_id):
         return True
 
 
 class FirstVisitWins(AttributionModel):
     """An association runs its window out; later visits to others are refused."""
+
+    explanation = _("客户在关联期内访问其他云大使的链接，仍与你保持关联（以首次访问为准）。")
 
     def takes_over(self, *, current_ambassador_id, visiting_ambassador_id):
         return False

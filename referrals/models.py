@@ -31,9 +31,11 @@ class Visit(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        LANDED = "landed", _("已落地，待注册或登录")
+        # An anonymous click lands; what it led to at sign-up or log-in is its AppliedVisit.
+        LANDED = "landed", _("已落地（注册或登录时生效）")
         ASSOCIATED = "associated", _("已关联")
         REFUSED = "refused", _("未关联")
+        IGNORED = "ignored", _("已忽略（早于客户最近一次关联）")
         UNKNOWN_LINK = "unknown_link", _("链接不存在")
         INACTIVE_AMBASSADOR = "inactive_ambassador", _("云大使不可推广")
 
@@ -57,6 +59,22 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.code} @ {self.visited_at:%Y-%m-%d %H:%M}"
+
+
+class AppliedVisit(models.Model):
+    """The one customer account a visit was applied to: a visit counts once,
+    so one browser's cookie cannot associate every account that logs in on it."""
+
+    visit_id = models.UUIDField(primary_key=True)
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已使用的访问")
+        verbose_name_plural = pgettext_lazy("plural", "已使用的访问")
+
+    def __str__(self):
+        return str(self.visit_id)
 
 
 class CustomerProfile(models.Model):
@@ -141,6 +159,7 @@ class RefusalReason(models.TextChoices):
     INACTIVE_AMBASSADOR = "inactive_ambassador", _("云大使不可推广")
     UNKNOWN_LINK = "unknown_link", _("链接不存在")
     ASSOCIATED_ELSEWHERE = "associated_elsewhere", _("已与其他云大使关联")
+    VISIT_USED = "visit_used", _("这次访问已用于另一个账户")
 
 
 class AssociationRefusal(models.Model):

@@ -1,7 +1,7 @@
 """Reads about links and associations. Each list is one query for its rows,
 whatever their number (tested with django_assert_num_queries)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from .models import Association
@@ -18,13 +18,16 @@ def active_associations_of(ambassador, *, now):
 
 
 def lost_associations_of(ambassador, *, now):
-    """R12.5: customers who left this ambassador, newest first, without the
-    ones associated with the ambassador again since."""
-    still_active = active_associations_of(ambassador, now=now).values("customer")
+    """R12.5: customers who left this ambassador, newest first: each one once,
+    by their latest association with the ambassador, and none that is
+    associated with the ambassador again."""
+    later_with_same_ambassador = Association.objects.filter(
+        ambassador=OuterRef("ambassador"), customer=OuterRef("customer"), started_at__gt=OuterRef("started_at")
+    )
     return (
         Association.objects.filter(ambassador=ambassador)
         .filter(Q(ended_at__isnull=False) | Q(expires_at__lte=now))
-        .exclude(customer__in=still_active)
+        .exclude(Exists(later_with_same_ambassador))
         .select_related("customer")
         .annotate(lost_at=Coalesce("ended_at", "expires_at"))
         .order_by("-lost_at", "-pk")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,16 @@ from portal.personal_data import keyed_hash
 
 from .attribution import attribution_model
 from .cookies import ReferralVisit, referral_from_request
-from .models import Association, AssociationRefusal, CustomerProfile, EndReason, ReferralLink, RefusalReason, Visit
+from .models import (
+    AppliedVisit,
+    Association,
+    AssociationRefusal,
+    CustomerProfile,
+    EndReason,
+    ReferralLink,
+    RefusalReason,
+    Visit,
+)
 from .visit_log import visit_log_append
 
 logger = logging.getLogger(__name__)
@@ -66,110 +75,140 @@ def device_seen(*, user, device_id, source):
 
 
 def visit_record(*, code, visitor, device_id, landing, now=None):
-    """Record a click on `/r/<code>` and return the visit to carry in the cookie.
+    """Record a click on `/r/<code>`.
 
-    A logged-in customer is associated at once (R3.1); anyone else when they
-    sign up or log in with the cookie (R3.3).
+    A logged-in customer is associated at once (R3.1) and None is returned;
+    for anyone else the visit is returned, to be carried in the referral
+    cookie to sign-up or log-in (R3.3).
     """
     code = _printable(code)[:64]
     visit = ReferralVisit(code=code, visit_id=str(uuid.uuid4()), visited_at=now or timezone.now())
     device_hash = keyed_hash(device_id) if device_id else ""
     if visitor is None or not visitor.is_authenticated:
         visit_log_append(
-            visit_id=visit.visit_id,
-            code=visit.code,
-            device_hash=device_hash,
-            landing=landing,
-            visited_at=visit.visited_at,
+            visit_id=visit.visit_id, code=code, device_hash=device_hash, landing=landing, visited_at=visit.visited_at
         )
         return visit
 
     device_seen(user=visitor, device_id=device_id, source="visit")
     result = association_apply(customer=visitor, visit=visit)
-    link = ReferralLink.objects.select_related("ambassador").filter(code=visit.code).first()
     Visit.objects.create(
         id=visit.visit_id,
-        code=visit.code,
-        ambassador=link.ambassador if link else None,
+        code=code,
+        ambassador=getattr(result, "ambassador", None),
         visitor=visitor,
         device_hash=device_hash,
         landing=landing[:500],
         visited_at=visit.visited_at,
-        outcome=Visit.Outcome.ASSOCIATED if isinstance(result, Association) else Visit.Outcome.REFUSED,
+        outcome=_outcome_of(result),
     )
-    return visit
+    return None
+
+
+def _outcome_of(result):
+    if isinstance(result, Association):
+        return Visit.Outcome.ASSOCIATED
+    if result is None:
+        return Visit.Outcome.IGNORED
+    return {
+        RefusalReason.UNKNOWN_LINK: Visit.Outcome.UNKNOWN_LINK,
+        RefusalReason.INACTIVE_AMBASSADOR: Visit.Outcome.INACTIVE_AMBASSADOR,
+    }.get(result.reason, Visit.Outcome.REFUSED)
 
 
 @transaction.atomic
 def association_apply(*, customer, visit: ReferralVisit, now=None):
-    """Apply one visit to one customer account (R3). Returns the association or the refusal.
+    """Apply one visit to one customer account (R3): the association made or
+    renewed, the refusal recorded, or None for a visit older than the
+    customer's latest association.
 
-    Safe to repeat: the same visit applied twice changes nothing, and a visit
-    older than the customer's latest association is stale and ignored (None).
+    The customer's associations form one timeline without overlaps, whatever
+    order visits arrive in: a visit carried by a cookie is applied at the
+    time of the visit, not the time it arrives. The same visit applied twice
+    changes nothing; a visit applied to one account is refused for any other.
     """
     now = now or timezone.now()
-    model = attribution_model()
     profile = _locked_profile(customer)
+    link = ReferralLink.objects.select_related("ambassador__user").filter(code=visit.code).first()
+    ambassador = link.ambassador if link else None
 
-    earlier = _already_applied(customer, visit.visit_id)
-    if earlier is not None:
-        return earlier
+    used_by = AppliedVisit.objects.filter(visit_id=visit.visit_id).values_list("customer_id", flat=True).first()
+    if used_by == customer.pk:
+        return _earlier_result(customer, visit)
+    if used_by is not None or not _mark_applied(customer, visit):
+        return _refuse(customer, ambassador, visit, RefusalReason.VISIT_USED, "")
+
     later = Q(started_at__gt=visit.visited_at) | Q(renewed_at__gt=visit.visited_at)
     if Association.objects.filter(later, customer=customer).exists():
         logger.info("visit %s is older than the customer's latest association: ignored", visit.visit_id)
         return None
 
-    link = ReferralLink.objects.select_related("ambassador__user").filter(code=visit.code).first()
-    ambassador = link.ambassador if link else None
     reason, detail = _refusal(profile, ambassador)
     if reason:
         return _refuse(customer, ambassador, visit, reason, detail)
+    return _associate(customer, ambassador, visit, now=now)
 
-    current = (
+
+def _mark_applied(customer, visit):
+    try:
+        with transaction.atomic():
+            AppliedVisit.objects.create(visit_id=visit.visit_id, customer=customer)
+    except IntegrityError:
+        return False  # another account took this visit a moment ago
+    return True
+
+
+def _earlier_result(customer, visit):
+    return (
+        Association.objects.filter(customer=customer, visit_id=visit.visit_id).first()
+        or AssociationRefusal.objects.filter(customer=customer, visit_id=visit.visit_id).first()
+    )
+
+
+def _associate(customer, ambassador, visit, *, now):
+    """Put the visit on the customer's timeline (R3.1, R3.2, R3.6)."""
+    model = attribution_model()
+    at = visit.visited_at
+    latest = (
         Association.objects.select_for_update(of=("self",))
         .select_related("ambassador")
-        .filter(customer=customer, ended_at__isnull=True)
+        .filter(customer=customer)
+        .order_by("-started_at", "-pk")
         .first()
     )
-    if current is not None and current.expires_at <= now:
-        _end(current, EndReason.WINDOW_ENDED, at=current.expires_at)
-        current = None
-    if current is not None and not current.ambassador.can_refer:
-        _end(current, EndReason.AMBASSADOR_INACTIVE, at=visit.visited_at)
-        current = None
-    if current is not None and current.ambassador_id == ambassador.pk:
-        return _renew(current, visit, model)
-    if current is not None and not model.takes_over(
-        current_ambassador_id=current.ambassador_id, visiting_ambassador_id=ambassador.pk
-    ):
-        return _refuse(customer, ambassador, visit, RefusalReason.ASSOCIATED_ELSEWHERE, "")
+    previous = None
+    if latest is not None and _active_at(latest, at):
+        if latest.ambassador_id == ambassador.pk:
+            return _renew(latest, visit, model, now=now)
+        if latest.ambassador.can_refer and not model.takes_over(
+            current_ambassador_id=latest.ambassador_id, visiting_ambassador_id=ambassador.pk
+        ):
+            return _refuse(customer, ambassador, visit, RefusalReason.ASSOCIATED_ELSEWHERE, "")
+        reason = EndReason.TAKEN_OVER if latest.ambassador.can_refer else EndReason.AMBASSADOR_INACTIVE
+        _end(latest, reason, at=at)
+        previous = latest
+    elif latest is not None and latest.ended_at is None:
+        _end(latest, EndReason.WINDOW_ENDED, at=latest.expires_at)
 
-    if current is not None:
-        _end(current, EndReason.TAKEN_OVER, at=visit.visited_at)
     association = Association.objects.create(
-        customer=customer,
-        ambassador=ambassador,
-        visit_id=visit.visit_id,
-        started_at=visit.visited_at,
-        expires_at=visit.visited_at + model.window,
+        customer=customer, ambassador=ambassador, visit_id=visit.visit_id, started_at=at, expires_at=at + model.window
     )
-    if current is not None:
-        current.taken_over_by = association
-        current.save(update_fields=["taken_over_by"])
-    return association
+    if previous is not None and previous.end_reason == EndReason.TAKEN_OVER:
+        previous.taken_over_by = association
+        previous.save(update_fields=["taken_over_by"])
+    return _ended_if_past(association, now)
+
+
+def _active_at(association, moment):
+    """Whether the association held the customer at `moment`."""
+    ended = association.ended_at is not None and association.ended_at <= moment
+    return association.started_at <= moment < association.expires_at and not ended
 
 
 def _locked_profile(customer):
     """The customer's profile, locked: one association decision at a time per customer."""
     CustomerProfile.objects.get_or_create(customer=customer)
     return CustomerProfile.objects.select_for_update().get(customer=customer)
-
-
-def _already_applied(customer, visit_id):
-    return (
-        Association.objects.filter(customer=customer, visit_id=visit_id).first()
-        or AssociationRefusal.objects.filter(customer=customer, visit_id=visit_id).first()
-    )
 
 
 def _refusal(profile, ambassador):
@@ -197,12 +236,22 @@ def _refuse(customer, ambassador, visit, reason, detail):
     return refusal
 
 
-def _renew(association, visit, model):
-    """R3: a revisit of the same ambassador starts the 30 days again."""
+def _renew(association, visit, model, *, now):
+    """R3: a revisit of the same ambassador starts the window again from the visit,
+    reopening an association whose expiry was recorded after that visit."""
     association.visit_id = visit.visit_id
     association.renewed_at = visit.visited_at
     association.expires_at = max(association.expires_at, visit.visited_at + model.window)
-    association.save(update_fields=["visit_id", "renewed_at", "expires_at"])
+    association.ended_at = None
+    association.end_reason = ""
+    association.save(update_fields=["visit_id", "renewed_at", "expires_at", "ended_at", "end_reason"])
+    return _ended_if_past(association, now)
+
+
+def _ended_if_past(association, now):
+    """A visit applied late may give a window that has already run out."""
+    if association.expires_at <= now:
+        _end(association, EndReason.WINDOW_ENDED, at=association.expires_at)
     return association
 
 
@@ -213,36 +262,41 @@ def _end(association, reason, *, at: datetime):
 
 
 def associations_expire(*, now=None):
-    """End every association whose window has passed (R3.4); returns how many.
-
-    Reads already treat them as ended; this records when and why.
-    """
-    now = now or timezone.now()
-    ended = 0
-    with transaction.atomic():
-        for association in Association.objects.select_for_update(skip_locked=True).filter(
-            ended_at__isnull=True, expires_at__lte=now
-        ):
-            _end(association, EndReason.WINDOW_ENDED, at=association.expires_at)
-            ended += 1
-    return ended
+    """Record the end of every association whose window has passed (R3.4);
+    returns how many. Reads already treat them as ended."""
+    return Association.objects.filter(ended_at__isnull=True, expires_at__lte=now or timezone.now()).update(
+        ended_at=F("expires_at"), end_reason=EndReason.WINDOW_ENDED
+    )
 
 
 @transaction.atomic
 def customer_mark_old(*, customer, at):
-    """R1.2, R3.4: the customer's first paid cloud product makes them old and ends the association."""
+    """R1.2, R3.4: the customer's first paid cloud product makes them old from `at`.
+
+    Billing may say so late: any association still running at `at` is cut
+    there, and one that started later ends where it started, as if it had
+    never held the customer.
+    """
     profile = _locked_profile(customer)
     if profile.became_old_at is not None and profile.became_old_at <= at:
         return profile
     profile.became_old_at = at
     profile.save(update_fields=["became_old_at"])
-    current = Association.objects.filter(customer=customer, ended_at__isnull=True).first()
-    if current is not None:
-        if current.expires_at <= at:
-            _end(current, EndReason.WINDOW_ENDED, at=current.expires_at)
-        else:
-            _end(current, EndReason.BECAME_OLD, at=at)
+    for association in Association.objects.select_for_update().filter(customer=customer):
+        effective_end = min(association.ended_at or association.expires_at, association.expires_at)
+        if effective_end > at:
+            _end(association, EndReason.BECAME_OLD, at=max(at, association.started_at))
     return profile
+
+
+@transaction.atomic
+def ambassador_release(*, ambassador, at):
+    """An ambassador who can no longer refer (cancelled, R10.2) lets their customers go at `at`."""
+    for association in Association.objects.select_for_update().filter(ambassador=ambassador, ended_at__isnull=True):
+        if association.expires_at <= at:
+            _end(association, EndReason.WINDOW_ENDED, at=association.expires_at)
+        else:
+            _end(association, EndReason.AMBASSADOR_INACTIVE, at=max(at, association.started_at))
 
 
 @transaction.atomic
@@ -256,8 +310,14 @@ def customer_segment_set(*, customer, segment):
 
 
 def referral_apply_at_login(request, user):
-    """At sign-up or log-in: the device is seen, and the referral cookie's visit applied."""
-    device_seen(user=user, device_id=getattr(request, "device_id", None), source="login")
-    visit = referral_from_request(request)
-    if visit is not None:
-        association_apply(customer=user, visit=visit)
+    """At sign-up or log-in: the device is seen, and the referral cookie's visit
+    applied and used up. A failure here is logged, never a failed log-in: a
+    lost referral is better than a customer who cannot get in."""
+    try:
+        device_seen(user=user, device_id=getattr(request, "device_id", None), source="login")
+        visit = referral_from_request(request)
+        if visit is not None:
+            association_apply(customer=user, visit=visit)
+            request.referral_cookie_used = True
+    except Exception:
+        logger.exception("referral for account %s not applied at log-in", user.pk)

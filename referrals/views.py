@@ -37,8 +37,9 @@ def follow(request, code):
     response = HttpResponseRedirect(landing)
     # Only a visitor with a session can be logged in; the others cost no query.
     visitor = request.user if settings.SESSION_COOKIE_NAME in request.COOKIES else None
-    visit = services.visit_record(code=code, visitor=visitor, device_id=request.device_id, landing=landing)
-    set_referral_cookie(response, visit.code, visit.visit_id, visit.visited_at)
+    carried = services.visit_record(code=code, visitor=visitor, device_id=request.device_id, landing=landing)
+    if carried is not None:  # applied at sign-up or log-in (R3.3)
+        set_referral_cookie(response, carried.code, carried.visit_id, carried.visited_at)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -63,7 +64,7 @@ def link(request, ambassador):
             "qr_svg": segno.make(url, error="m").svg_inline(scale=5, border=2),
             "requested": requested,
             "landing_refused": landing_refused,
-            "window_days": attribution_model().window.days,
+            "attribution": attribution_model(),
         },
     )
 
@@ -80,6 +81,6 @@ def customers(request, ambassador):
             "page": Paginator(rows, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page")),
             "showing_lost": showing_lost,
             "now": now,
-            "window_days": attribution_model().window.days,
+            "attribution": attribution_model(),
         },
     )

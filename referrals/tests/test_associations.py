@@ -102,12 +102,20 @@ def test_r3_4_an_association_past_its_window_is_not_active_even_before_the_job(f
 
 
 def test_r3_4_the_expiry_job_records_the_end_at_the_window_end(first, customer):
-    association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(31)))
+    association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(29)))
     association_apply(customer=UserFactory(), visit=visit_to(first, at=days_ago(1)))
-    assert associations_expire() == 1
-    assert associations_expire() == 0  # safe to run twice
+    two_days_on = timezone.now() + timedelta(days=2)
+    assert associations_expire(now=two_days_on) == 1
+    assert associations_expire(now=two_days_on) == 0  # safe to run twice
     association.refresh_from_db()
     assert (association.ended_at, association.end_reason) == (association.expires_at, EndReason.WINDOW_ENDED)
+
+
+def test_r3_4_a_visit_applied_after_its_window_is_recorded_as_ended(first, customer):
+    visited = days_ago(31)
+    association = association_apply(customer=customer, visit=visit_to(first, at=visited))
+    assert (association.ended_at, association.end_reason) == (visited + timedelta(days=30), EndReason.WINDOW_ENDED)
+    assert active_customers(first) == []
 
 
 def test_r3_4_a_visit_after_expiry_starts_a_new_association(first, customer):
