@@ -181,7 +181,13 @@ def test_cancelling_ends_membership_keeps_history_and_is_idempotent(verified_amb
     assert Ambassador.objects.filter(pk=verified_ambassador.pk).exists()
 
 
-def test_a_cancelled_ambassador_cannot_bind_or_verify(ambassador):
+def test_a_cancelled_ambassador_cannot_verify(ambassador):
     services.ambassador_cancel(ambassador=ambassador, actor=ambassador.user)
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(services.AmbassadorError, match="注销"):
         submit(ambassador)
+
+
+def test_a_cancelled_ambassador_cannot_bind(verified_ambassador):
+    services.ambassador_cancel(ambassador=verified_ambassador, actor=verified_ambassador.user)
+    with pytest.raises(services.AmbassadorError, match="注销"):
+        services.alipay_bind(ambassador=verified_ambassador, account="13812345678", holder_confirmed=True)

@@ -191,8 +191,9 @@ def test_r3_5_a_device_seen_at_both_log_ins_links_accounts(first, customer):
 
 
 def test_r3_5_a_cancelled_ambassador_is_refused(first, customer):
+    code = visit_to(first).code  # the link exists before the cancellation
     ambassador_services.ambassador_cancel(ambassador=first, actor=first.user)
-    assert refused(customer, visit_to(first).code) == RefusalReason.INACTIVE_AMBASSADOR
+    assert refused(customer, code) == RefusalReason.INACTIVE_AMBASSADOR
 
 
 def test_an_unknown_link_is_refused(customer):
@@ -201,7 +202,7 @@ def test_an_unknown_link_is_refused(customer):
 
 def test_a_customer_of_a_cancelled_ambassador_is_free_for_another(first, second, customer):
     first_association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(2)))
-    ambassador_services.ambassador_cancel(ambassador=first, actor=first.user)
+    ambassador_services.ambassador_cancel(ambassador=first, actor=first.user)  # without releasing
     association_apply(customer=customer, visit=visit_to(second))
     first_association.refresh_from_db()
     assert first_association.end_reason == EndReason.AMBASSADOR_INACTIVE
@@ -226,3 +227,99 @@ def test_r3_6_the_window_is_a_setting(settings, first, customer):
     assert association_apply(customer=customer, visit=visit_to(first, at=visited)).expires_at == visited + timedelta(
         days=7
     )
+
+
+# Visits arriving late keep one timeline without overlaps (review finding 1).
+
+
+def open_or_running(customer, moment):
+    """The associations that held the customer at `moment`."""
+    return [
+        a
+        for a in Association.objects.filter(customer=customer)
+        if a.started_at <= moment < min(a.ended_at or a.expires_at, a.expires_at)
+    ]
+
+
+@pytest.mark.parametrize("expiry_job_ran", [False, True])
+def test_a_late_visit_to_another_ambassador_takes_over_at_the_visit_time(first, second, customer, expiry_job_ran):
+    start = days_ago(40)
+    old = association_apply(customer=customer, visit=visit_to(first, at=start))
+    if expiry_job_ran:
+        associations_expire()
+    took_over_at = start + timedelta(days=25)  # inside the first window, applied only now
+    new = association_apply(customer=customer, visit=visit_to(second, at=took_over_at))
+    old.refresh_from_db()
+    assert (old.ended_at, old.end_reason) == (took_over_at, EndReason.TAKEN_OVER)
+    assert new.started_at == took_over_at
+    for day in range(0, 40):
+        assert len(open_or_running(customer, start + timedelta(days=day, hours=1))) <= 1
+
+
+@pytest.mark.parametrize("expiry_job_ran", [False, True])
+def test_a_late_revisit_of_the_same_ambassador_renews_instead_of_doubling(first, customer, expiry_job_ran):
+    start = days_ago(40)
+    association = association_apply(customer=customer, visit=visit_to(first, at=start))
+    if expiry_job_ran:
+        associations_expire()
+    revisit = start + timedelta(days=25)
+    renewed = association_apply(customer=customer, visit=visit_to(first, at=revisit))
+    assert renewed.pk == association.pk
+    assert Association.objects.filter(customer=customer).count() == 1
+    assert renewed.expires_at == revisit + timedelta(days=30)
+    assert renewed.ended_at is None and active_customers(first) == [customer]
+
+
+# A visit counts for one account (review finding 2).
+
+
+def test_a_visit_applied_to_one_account_is_refused_for_another(first, customer):
+    visit = visit_to(first)
+    association_apply(customer=customer, visit=visit)
+    other = UserFactory()
+    refusal = association_apply(customer=other, visit=visit)
+    assert refusal.reason == RefusalReason.VISIT_USED
+    assert active_customers(first) == [customer]
+
+
+# Billing says late that a customer became old (review finding 4).
+
+
+def test_a_late_became_old_never_ends_an_association_before_it_started(first, customer):
+    started = days_ago(2)
+    association = association_apply(customer=customer, visit=visit_to(first, at=started))
+    customer_mark_old(customer=customer, at=days_ago(5))  # paid before the visit
+    association.refresh_from_db()
+    assert (association.ended_at, association.end_reason) == (started, EndReason.BECAME_OLD)
+
+
+def test_a_became_old_moved_earlier_corrects_an_earlier_end(first, customer):
+    association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(10)))
+    customer_mark_old(customer=customer, at=days_ago(2))
+    customer_mark_old(customer=customer, at=days_ago(6))
+    association.refresh_from_db()
+    assert association.ended_at == CustomerProfile.objects.get(customer=customer).became_old_at
+
+
+# Cancelling releases the ambassador's customers at once (review finding 5).
+
+
+def test_cancelling_releases_customers_at_the_cancellation(first, second, customer):
+    from portal.membership import membership_cancel
+
+    association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(3)))
+    membership_cancel(ambassador=first, actor=first.user)
+    association.refresh_from_db()
+    first.refresh_from_db()
+    assert (association.ended_at, association.end_reason) == (first.cancelled_at, EndReason.AMBASSADOR_INACTIVE)
+    assert active_customers(first) == []
+    association_apply(customer=customer, visit=visit_to(second))
+    assert active_customers(second) == [customer]
+
+
+def test_the_lost_list_shows_a_customer_once(first, second, customer):
+    times = {day: days_ago(day) for day in (9, 7, 5, 3)}
+    for ambassador, day in ((first, 9), (second, 7), (first, 5), (second, 3)):
+        association_apply(customer=customer, visit=visit_to(ambassador, at=times[day]))
+    lost = list(selectors.lost_associations_of(first, now=timezone.now()))
+    assert [(a.customer, a.started_at, a.ended_at) for a in lost] == [(customer, times[5], times[3])]

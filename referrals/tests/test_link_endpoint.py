@@ -1,12 +1,14 @@
 """GET /r/<code>: redirect, cookies, the visit recorded, and nothing learned by enumeration."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from ambassadors import services as ambassador_services
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
@@ -68,12 +70,13 @@ def test_an_anonymous_click_reads_no_session(client, code, django_assert_max_num
         follow(client, code)
 
 
-def test_a_logged_in_customer_is_associated_at_once(client, code, ambassador):
+def test_a_logged_in_customer_is_associated_at_once_and_carries_no_cookie(client, code, ambassador):
     customer = UserFactory()
     client.force_login(customer)
-    follow(client, code)
+    answer = follow(client, code)
     assert Association.objects.get(customer=customer).ambassador == ambassador
     assert Visit.objects.get().outcome == Visit.Outcome.ASSOCIATED
+    assert REFERRAL_COOKIE not in answer.cookies
 
 
 def test_a_logged_in_ambassador_on_their_own_link_is_refused(client, code, ambassador):
@@ -124,6 +127,38 @@ def test_an_ambassadors_second_account_signed_up_from_their_own_browser_is_refus
     assert not Association.objects.exists()
 
 
+def test_the_cookie_is_used_up_at_log_in(client, code, ambassador):
+    follow(client, code)
+    answer = sign_up(client)
+    assert answer.cookies[REFERRAL_COOKIE].value == ""  # deleted
+    client.post(reverse("account_logout"))
+    sign_up(client, "second@example.com")
+    assert [a.customer.email for a in Association.objects.all()] == ["new@example.com"]
+
+
+def test_a_replayed_cookie_does_not_associate_a_second_account(client, code):
+    follow(client, code)
+    kept = client.cookies[REFERRAL_COOKIE].value
+    sign_up(client)
+    client.post(reverse("account_logout"))
+    client.cookies[REFERRAL_COOKIE] = kept  # as a shared computer's old copy would be
+    sign_up(client, "second@example.com")
+    assert Association.objects.count() == 1
+    assert AssociationRefusal.objects.get().reason == RefusalReason.VISIT_USED
+
+
+def test_with_mandatory_email_verification_the_cookie_applies_when_the_email_is_confirmed(
+    client, code, settings, mailoutbox
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    follow(client, code)
+    sign_up(client)
+    assert not Association.objects.exists()  # not logged in until the email is confirmed
+    link = re.search(r"http://testserver(/accounts/confirm-email/[^\s]+)", mailoutbox[0].body).group(1)
+    client.post(link)
+    assert Association.objects.get().customer.email == "new@example.com"
+
+
 def test_a_tampered_cookie_is_ignored(client, code):
     follow(client, code)
     value = client.cookies[REFERRAL_COOKIE].value
@@ -133,12 +168,27 @@ def test_a_tampered_cookie_is_ignored(client, code):
     assert not AssociationRefusal.objects.exists()
 
 
-def test_a_forged_cookie_for_another_code_is_ignored(client, code):
-    other = link_of(VerifiedAmbassadorFactory()).code
-    forged = signing.TimestampSigner(salt="wrong-salt").sign_object({"c": other, "v": "x", "t": 0})
-    client.cookies[REFERRAL_COOKIE] = forged
+@pytest.mark.parametrize(
+    "signer",
+    [
+        lambda: signing.TimestampSigner(salt="wrong-salt"),
+        lambda: signing.TimestampSigner(),  # the default salt
+        lambda: signing.TimestampSigner(key="another-key", salt="referrals.referral-cookie"),
+    ],
+)
+def test_a_forged_cookie_is_ignored(client, code, signer):
+    payload = {"c": code, "v": str(uuid.uuid4()), "t": timezone.now().timestamp()}
+    client.cookies[REFERRAL_COOKIE] = signer().sign_object(payload)
     sign_up(client)
     assert not Association.objects.exists()
+
+
+def test_the_same_payload_signed_rightly_is_applied(client, code):
+    # The positive control for the forgeries above.
+    payload = {"c": code, "v": str(uuid.uuid4()), "t": timezone.now().timestamp()}
+    client.cookies[REFERRAL_COOKIE] = signing.TimestampSigner(salt="referrals.referral-cookie").sign_object(payload)
+    sign_up(client)
+    assert Association.objects.exists()
 
 
 def test_an_expired_cookie_is_ignored(client, code):
