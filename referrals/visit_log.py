@@ -14,8 +14,8 @@ What a crash can lose (docs/PERFORMANCE.md): a web process killed with
 SIGKILL loses the clicks it had not sent yet, at most SEND_INTERVAL seconds
 of its own traffic (a graceful stop sends them); Redis without persistence
 that dies loses the list written since the last flush. A flush that dies
-between writing and trimming writes the batch again next time, and the
-visit ids chosen at the click make that harmless. A click lost loses a
+loses nothing: its batch waits in a processing list until the next flush
+writes it, and the visit ids chosen at the click make writing twice harmless. A click lost loses a
 visit record, never an association: the association rides in the visitor's
 cookie.
 """
@@ -34,6 +34,7 @@ from django.conf import settings
 from .models import ReferralLink, Visit
 
 BUFFER_KEY = "referrals:visits"
+PROCESSING_KEY = "referrals:visits:processing"
 FLUSH_LOCK_KEY = "referrals:visits:flush-lock"
 SEND_INTERVAL = 0.5  # seconds a click may wait in its web process
 SEND_BATCH = 200
@@ -112,29 +113,54 @@ def visit_log_send():
     return _outbox.send() if _redis() is not None else 0
 
 
-def visit_log_flush(*, batch_size=2000, max_batches=50):
-    """Write buffered clicks to the database; returns how many were read.
+# Moves up to ARGV[1] clicks from the list to the processing list in one step,
+# so a click is always in one of the two lists until it is in the database.
+_TAKE = """
+local clicks = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #clicks > 0 then
+    redis.call('LTRIM', KEYS[1], #clicks, -1)
+    redis.call('RPUSH', KEYS[2], unpack(clicks))
+end
+return clicks
+"""
 
-    At most `max_batches` per run, well inside the lock's timeout; the next
-    run takes the rest."""
+
+def visit_log_flush(*, batch_size=2000, budget_seconds=45):
+    """Move buffered clicks into the database; returns how many were written.
+
+    Runs for at most `budget_seconds` (the schedule runs every minute and
+    django-q2 stops a task after Q_CLUSTER["timeout"]); the next run takes
+    the rest. A batch is deleted from Redis only after its INSERT committed;
+    a run that died in between leaves it in the processing list, which the
+    next run writes first (the visit ids make writing twice harmless).
+    """
     client = _redis()
     if client is None:
         return 0
-    lock = client.lock(FLUSH_LOCK_KEY, timeout=300)
+    lock = client.lock(FLUSH_LOCK_KEY, timeout=budget_seconds + 60)
     if not lock.acquire(blocking=False):
         return 0  # another worker is flushing
-    read = 0
+    written = 0
+    deadline = time.monotonic() + budget_seconds
     try:
-        for _ in range(max_batches):
-            raw = client.lrange(BUFFER_KEY, 0, batch_size - 1)
-            if not raw:
+        leftover = client.lrange(PROCESSING_KEY, 0, -1)
+        if leftover:
+            written += _write_and_forget(client, leftover)
+        take = client.register_script(_TAKE)
+        while time.monotonic() < deadline:
+            clicks = take(keys=[BUFFER_KEY, PROCESSING_KEY], args=[batch_size])
+            if not clicks:
                 break
-            _write([json.loads(item) for item in raw])
-            client.ltrim(BUFFER_KEY, len(raw), -1)
-            read += len(raw)
+            written += _write_and_forget(client, clicks)
     finally:
         lock.release()
-    return read
+    return written
+
+
+def _write_and_forget(client, raw_clicks):
+    _write([json.loads(raw) for raw in raw_clicks])
+    client.delete(PROCESSING_KEY)
+    return len(raw_clicks)
 
 
 def visit_log_pending():

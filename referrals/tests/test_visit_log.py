@@ -1,5 +1,6 @@
 """The Redis click buffer of the production shape, against a real Redis."""
 
+import json
 import os
 import uuid
 
@@ -18,9 +19,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 def redis_buffer(settings):
     settings.REDIS_URL = os.environ["REDIS_TEST_URL"]
     client = visit_log._redis()
-    client.delete(visit_log.BUFFER_KEY, visit_log.FLUSH_LOCK_KEY)
+    keys = (visit_log.BUFFER_KEY, visit_log.PROCESSING_KEY, visit_log.FLUSH_LOCK_KEY)
+    client.delete(*keys)
     yield client
-    client.delete(visit_log.BUFFER_KEY, visit_log.FLUSH_LOCK_KEY)
+    client.delete(*keys)
 
 
 def click(code, visit_id=None):
@@ -44,14 +46,35 @@ def test_clicks_wait_in_redis_and_are_written_by_the_flush(redis_buffer, django_
     assert outcomes == ["landed"] * 5 + ["unknown_link"]
 
 
-def test_a_batch_written_twice_is_stored_once(redis_buffer):
+def test_a_flush_that_died_midway_loses_nothing_and_writes_nothing_twice(redis_buffer, monkeypatch):
     code = link_of(VerifiedAmbassadorFactory()).code
-    visit_id = uuid.uuid4()
-    click(code, visit_id)
-    click(code, visit_id)  # as if a flush died after writing, before trimming
+    for _ in range(5):
+        click(code)
     visit_log.visit_log_send()
-    visit_log.visit_log_flush()
-    assert Visit.objects.filter(id=visit_id).count() == 1
+
+    def die(clicks):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(visit_log, "_write", die)
+    with pytest.raises(ConnectionError):
+        visit_log.visit_log_flush(batch_size=3)
+    monkeypatch.undo()
+    assert redis_buffer.llen(visit_log.PROCESSING_KEY) == 3  # the batch in flight waits
+    assert visit_log.visit_log_flush(batch_size=3) == 5
+    assert Visit.objects.count() == 5
+    assert redis_buffer.llen(visit_log.PROCESSING_KEY) == 0
+
+
+def test_a_batch_written_after_it_was_already_stored_is_stored_once(redis_buffer):
+    code = link_of(VerifiedAmbassadorFactory()).code
+    click(code)
+    visit_log.visit_log_send()
+    raw = redis_buffer.lrange(visit_log.BUFFER_KEY, 0, -1)
+    visit_log._write([json.loads(item) for item in raw])  # stored, as by a flush that died before deleting
+    redis_buffer.rpush(visit_log.PROCESSING_KEY, *raw)
+    redis_buffer.delete(visit_log.BUFFER_KEY)
+    assert visit_log.visit_log_flush() == 1
+    assert Visit.objects.count() == 1
 
 
 def test_only_one_flush_runs_at_a_time(redis_buffer):
