@@ -147,7 +147,10 @@ class VerificationAdmin(admin.ModelAdmin):
         decision = form.cleaned_data.get("decision")
         try:
             if decision == "approve":
-                services.verification_approve(verification=obj, actor=request.user)
+                decided = services.verification_approve(verification=obj, actor=request.user)
+                if decided.status == Verification.Status.REJECTED:
+                    request.decision_refused = True
+                    messages.warning(request, _("未能通过，已自动驳回：%(reason)s") % {"reason": decided.reject_reason})
             elif decision == "reject":
                 services.verification_reject(verification=obj, actor=request.user, reason=form.cleaned_data["reason"])
         except services.AmbassadorError as refusal:
@@ -169,10 +172,14 @@ class VerificationAdmin(admin.ModelAdmin):
         approved = 0
         for verification in queryset.filter(status=Verification.Status.SUBMITTED):
             try:
-                services.verification_approve(verification=verification, actor=request.user)
-                approved += 1
+                decided = services.verification_approve(verification=verification, actor=request.user)
             except services.AmbassadorError as refusal:
                 messages.error(request, f"{verification}: {refusal.message}")
+                continue
+            if decided.status == Verification.Status.APPROVED:
+                approved += 1
+            else:
+                messages.warning(request, f"{verification}: {decided.reject_reason}")
         messages.success(
             request, ngettext("已通过 %(n)d 份申请。", "已通过 %(n)d 份申请。", approved) % {"n": approved}
         )

@@ -22,7 +22,7 @@ class BindingChangeError(Exception):
 
 
 # Fields frozen once the identity is verified, and once Alipay is bound (R10.1).
-IDENTITY_FIELDS = ("user_id", "legal_name", "id_number", "id_number_hash", "verified_at")
+IDENTITY_FIELDS = ("user_id", "legal_name", "legal_name_hash", "id_number", "id_number_hash", "verified_at")
 ALIPAY_FIELDS = ("alipay_account", "alipay_account_hash", "alipay_bound_at")
 
 
@@ -60,6 +60,7 @@ class Ambassador(models.Model):
     joined_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
 
     legal_name = EncryptedTextField(_("真实姓名"), null=True, blank=True)
+    legal_name_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     id_number = EncryptedTextField(_("身份证号"), null=True, blank=True)
     id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     verified_at = models.DateTimeField(_("实名认证时间"), null=True, blank=True)
@@ -102,6 +103,24 @@ class Ambassador(models.Model):
             if stored[frozen_by] is not None and any(stored[f] != getattr(self, f) for f in fields):
                 raise BindingChangeError(f"{', '.join(fields)} cannot change once set (R10.1).")
 
+    def binding_intact(self):
+        """Whether each bound value still matches the keyed hash stored beside it.
+
+        The hashes can never change (the trigger allows no exception); the
+        ciphertext may be rewritten only during key rotation. A value that no
+        longer matches its hash was tampered with, and must not be paid to.
+        """
+        pairs = [
+            (self.legal_name, self.legal_name_hash, personal_data.normalise_name),
+            (self.id_number, self.id_number_hash, personal_data.normalise_id_number),
+            (self.alipay_account, self.alipay_account_hash, _normalise_payment_account),
+        ]
+        return all(
+            personal_data.keyed_hash(normalise(value)) == stored
+            for value, stored, normalise in pairs
+            if stored is not None
+        )
+
     @property
     def program_state(self):
         if self.cancelled_at:
@@ -132,6 +151,10 @@ class Ambassador(models.Model):
     @property
     def masked_alipay_account(self):
         return personal_data.mask_payment_account(self.alipay_account or "")
+
+
+def _normalise_payment_account(value):
+    return personal_data.normalise_email(value) if "@" in value else personal_data.normalise_phone(value)
 
 
 class Verification(models.Model):

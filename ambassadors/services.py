@@ -7,6 +7,7 @@ writes an Ambassador or a Verification.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from portal.audit import audit_record
 from portal.personal_data import keyed_hash
@@ -17,6 +18,8 @@ from .models import Ambassador, IdentitySignal, ProgramState, Verification
 from .verifiers import get_verifier
 
 CONSENT_VERSION = "2026-11"
+# Said to the ambassador when approval finds the identity verified elsewhere (R10.1).
+IDENTITY_TAKEN = _lazy("该身份证号已认证过其他云大使账户，一个身份只能认证一个云大使。")
 
 
 class AmbassadorError(Exception):
@@ -61,9 +64,9 @@ def verification_submit(*, ambassador, legal_name, id_number, phone, consent, to
         raise AmbassadorError(_("你已完成实名认证，身份信息不能更改。"))
     if ambassador.verifications.filter(status=Verification.Status.SUBMITTED).exists():
         raise AmbassadorError(_("你已有一份实名认证申请在审核中，请等待结果。"))
+    # Whether this identity is verified elsewhere is decided at review, not
+    # answered here: the form must not tell anyone which ID numbers are in use.
     id_hash = keyed_hash(resident_id.number)
-    if _identity_taken(id_hash, by_other_than=ambassador):
-        raise AmbassadorError(_("该身份证号已认证过其他云大使账户，一个身份只能认证一个云大使。"))
 
     verification = Verification.objects.create(
         ambassador=ambassador,
@@ -110,10 +113,11 @@ def verification_approve(*, verification, actor):
     if ambassador.cancelled_at:
         raise AmbassadorError(_("该云大使已注销。"))
     if _identity_taken(verification.id_number_hash, by_other_than=ambassador):
-        raise AmbassadorError(_("该身份证号已认证过其他云大使账户。"))
+        return _reject(verification, actor, IDENTITY_TAKEN)
 
     now = timezone.now()
     ambassador.legal_name = verification.legal_name
+    ambassador.legal_name_hash = keyed_hash(verification.legal_name)
     ambassador.id_number = verification.id_number
     ambassador.id_number_hash = verification.id_number_hash
     ambassador.phone = verification.phone
@@ -124,7 +128,7 @@ def verification_approve(*, verification, actor):
             ambassador.save()
     except IntegrityError:
         # Two approvals of one identity raced; the unique hash let one through.
-        raise AmbassadorError(_("该身份证号已认证过其他云大使账户。")) from None
+        return _reject(verification, actor, IDENTITY_TAKEN)
 
     _record_identity(ambassador, source="verification")
 
@@ -160,6 +164,11 @@ def verification_reject(*, verification, actor, reason):
         return verification
     if verification.status != Verification.Status.SUBMITTED:
         raise AmbassadorError(_("这份申请已有审核结果，不能再驳回。"))
+    return _reject(verification, actor, reason)
+
+
+def _reject(verification, actor, reason):
+    reason = str(reason)
     verification.status = Verification.Status.REJECTED
     verification.reject_reason = reason
     verification.decided_at = timezone.now()
@@ -194,12 +203,18 @@ def alipay_bind(*, ambassador, account, holder_confirmed):
         raise AmbassadorError(_("支付宝账号已绑定，不能更改。"))
     account_hash = keyed_hash(account)
     if Ambassador.objects.filter(alipay_account_hash=account_hash).exists():
-        raise AmbassadorError(_("该支付宝账号已被其他云大使绑定。"))
+        # Deliberately vague: the form must not tell which accounts are bound.
+        raise AmbassadorError(_("该支付宝账号无法绑定，请换一个账号。"))
 
     ambassador.alipay_account = account
     ambassador.alipay_account_hash = account_hash
     ambassador.alipay_bound_at = timezone.now()
-    ambassador.save()
+    try:
+        with transaction.atomic():
+            ambassador.save(update_fields=["alipay_account", "alipay_account_hash", "alipay_bound_at"])
+    except IntegrityError:
+        # Another ambassador bound the same account a moment ago.
+        raise AmbassadorError(_("该支付宝账号无法绑定，请换一个账号。")) from None
     identity_signal_record(
         user=ambassador.user, kind=IdentitySignal.Kind.PAYMENT_ACCOUNT, value_hash=account_hash, source="alipay_binding"
     )

@@ -6,10 +6,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.throttle import attempt_count, attempts_exceeded
+
 from . import selectors, services
 from .decorators import ambassador_required
 from .forms import AlipayBindForm, VerificationForm
 from .models import Verification
+
+# Refused binding attempts allowed per hour: the refusal must not become a way
+# to test which Alipay accounts are bound.
+BIND_ATTEMPTS = 5
 
 
 def _apply(request, action, success_message):
@@ -61,7 +67,10 @@ def alipay_bind(request, ambassador):
         messages.info(request, _("请先完成实名认证，再绑定支付宝。"))
         return redirect("center:account")
     form = AlipayBindForm(request.POST or None, masked_name=ambassador.masked_legal_name)
-    if request.method == "POST" and form.is_valid():
+    throttle_key = f"alipay-bind-refused:{ambassador.pk}"
+    if request.method == "POST" and attempts_exceeded(throttle_key, limit=BIND_ATTEMPTS):
+        messages.error(request, _("尝试次数过多，请一小时后再试。"))
+    elif request.method == "POST" and form.is_valid():
         bound = _apply(
             request,
             lambda: services.alipay_bind(
@@ -73,6 +82,7 @@ def alipay_bind(request, ambassador):
         )
         if bound:
             return redirect("center:account")
+        attempt_count(throttle_key, window_seconds=3600)  # refused: counts toward the limit
     return render(request, "ambassadors/alipay_bind.html", {"form": form, "ambassador": ambassador})
 
 

@@ -29,8 +29,27 @@ def _under_primary_key(token, primary):
     return True
 
 
+def personal_data_stale():
+    """How many rows per model still hold a token not under the first key."""
+    primary = Fernet(settings.PERSONAL_DATA_KEYS[0])
+    quote = connection.ops.quote_name
+    counts = {}
+    for model, columns in _encrypted_columns():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(map(quote, columns))} FROM {quote(model._meta.db_table)}")
+            counts[model._meta.label] = sum(
+                any(token and not _under_primary_key(token, primary) for token in row) for row in cursor.fetchall()
+            )
+    return counts
+
+
 def personal_data_rotate(*, batch_size=500):
-    """Re-encrypt every token not yet under the first key; returns counts per model."""
+    """Re-encrypt every token not yet under the first key; returns counts per model.
+
+    Each row is rewritten only if its tokens are still the ones read (compare
+    and swap): a row changed meanwhile is left for the next run, never
+    overwritten with what was read before the change.
+    """
     primary = Fernet(settings.PERSONAL_DATA_KEYS[0])
     quote = connection.ops.quote_name
     counts = {}
@@ -52,9 +71,14 @@ def personal_data_rotate(*, batch_size=500):
                         if token and not _under_primary_key(token, primary)
                     }
                     if changes:
+                        read = dict(zip(columns, tokens, strict=True))
                         assignments = ", ".join(f"{quote(column)} = %s" for column in changes)
-                        cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*changes.values(), row_pk])
-                        rewritten += 1
+                        unchanged = " AND ".join(f"{quote(column)} = %s" for column in changes)
+                        cursor.execute(
+                            f"UPDATE {table} SET {assignments} WHERE {pk} = %s AND {unchanged}",
+                            [*changes.values(), row_pk, *(read[column] for column in changes)],
+                        )
+                        rewritten += cursor.rowcount
             if len(rows) < batch_size:
                 break
             last_pk = rows[-1][0]

@@ -41,6 +41,7 @@ class AmbassadorFactory(factory.django.DjangoModelFactory):
 
 class VerifiedAmbassadorFactory(AmbassadorFactory):
     legal_name = "张三"
+    legal_name_hash = factory.LazyAttribute(lambda o: keyed_hash(o.legal_name))
     id_number = factory.LazyFunction(make_id_number)
     id_number_hash = factory.LazyAttribute(lambda o: keyed_hash(o.id_number))
     phone = factory.Sequence(lambda n: f"138{n:08d}")

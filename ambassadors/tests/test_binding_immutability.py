@@ -177,3 +177,35 @@ def test_key_rotation_may_rewrite_ciphertext_but_never_the_hash(bound):
         cursor.execute(
             "UPDATE ambassadors_ambassador SET id_number_hash = %s WHERE id = %s", [keyed_hash("x"), bound.pk]
         )
+
+
+# Integrity: the hashes are the truth, and a ciphertext that disagrees is caught.
+
+
+def test_a_fresh_binding_is_intact(bound):
+    assert Ambassador.objects.get(pk=bound.pk).binding_intact()
+
+
+def test_verify_bindings_passes_on_intact_bindings(bound, capsys):
+    from django.core.management import call_command
+
+    call_command("verify_bindings")
+    assert "matches" in capsys.readouterr().out
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("column", ["legal_name", "alipay_account"])
+def test_a_ciphertext_swapped_under_the_rotation_flag_is_caught(bound, column):
+    from django.core.management import CommandError, call_command
+
+    other = BoundAmbassadorFactory(legal_name="李四")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL portal.key_rotation = 'on'")  # what an intruder with SQL access could do
+        cursor.execute(
+            f"UPDATE ambassadors_ambassador SET {column} = (SELECT {column} FROM ambassadors_ambassador WHERE id = %s)"
+            " WHERE id = %s",
+            [other.pk, bound.pk],
+        )
+    assert not Ambassador.objects.get(pk=bound.pk).binding_intact()
+    with pytest.raises(CommandError, match=str(bound.pk)):
+        call_command("verify_bindings")

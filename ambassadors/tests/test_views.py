@@ -12,6 +12,7 @@ from ambassadors.tests.factories import (
     VerifiedAmbassadorFactory,
     make_id_number,
 )
+from portal.personal_data import keyed_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,21 @@ def test_sections_not_built_yet_say_so(logged_in, slug):
 
 def test_an_unknown_section_is_404(logged_in):
     assert logged_in.get("/center/nothing-here/").status_code == 404
+
+
+def test_refused_alipay_bindings_are_limited_and_say_nothing_about_other_accounts(client):
+    from ambassadors.views import BIND_ATTEMPTS
+
+    BoundAmbassadorFactory(alipay_account="taken@example.com", alipay_account_hash=keyed_hash("taken@example.com"))
+    verified = VerifiedAmbassadorFactory()
+    client.force_login(verified.user)
+    form = {"account": "taken@example.com", "account_again": "taken@example.com", "holder_confirmed": "on"}
+    for _ in range(BIND_ATTEMPTS):
+        page = client.post(reverse("center:alipay"), form).content.decode()
+        assert "无法绑定" in page and "其他云大使" not in page
+    page = client.post(
+        reverse("center:alipay"), form | {"account": "free@example.com", "account_again": "free@example.com"}
+    )
+    assert "尝试次数过多" in page.content.decode()
+    verified.refresh_from_db()
+    assert verified.alipay_account is None

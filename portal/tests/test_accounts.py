@@ -119,7 +119,7 @@ def test_a_refused_decision_is_shown_without_a_success_message(client):
     client.force_login(_staff(RISK))
     url = reverse("admin:ambassadors_verification_change", args=[waiting.pk])
     page = client.post(url, {"decision": "approve"}, follow=True).content.decode()
-    assert "该身份证号已认证过其他云大使账户" in page
+    assert "已自动驳回" in page and "该身份证号已认证过其他云大使账户" in page
     assert "成功" not in page
     waiting.refresh_from_db()
-    assert waiting.status == "submitted"
+    assert waiting.status == "rejected"

@@ -101,3 +101,45 @@ def test_key_rotation_reencrypts_under_the_new_key_and_keeps_values(settings):
     fresh = Ambassador.objects.get(pk=ambassador.pk)
     assert (fresh.legal_name, fresh.id_number, fresh.phone) == ("张三", ID_NUMBER, PHONE)
     assert fresh.id_number_hash == ambassador.id_number_hash
+
+
+def test_decrypted_values_survive_pickle_and_deepcopy():
+    import copy
+    import pickle
+
+    from portal.fields import Decrypted
+
+    value = Decrypted("张三", "token")
+    for clone in (pickle.loads(pickle.dumps(value)), copy.deepcopy(value)):
+        assert (clone, clone.token) == ("张三", "token")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rotation_check_counts_what_is_left(settings):
+    from django.core.management import CommandError, call_command
+
+    BoundAmbassadorFactory()
+    call_command("rotate_personal_data_keys", check=True)  # everything under the only key
+    settings.PERSONAL_DATA_KEYS = [Fernet.generate_key().decode(), *settings.PERSONAL_DATA_KEYS]
+    with pytest.raises(CommandError, match="not under the first key"):
+        call_command("rotate_personal_data_keys", check=True)
+    call_command("rotate_personal_data_keys")
+    call_command("rotate_personal_data_keys", check=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rotation_never_overwrites_a_row_changed_after_it_was_read(settings, monkeypatch):
+    from portal import key_rotation
+
+    ambassador = BoundAmbassadorFactory(phone=PHONE)
+    settings.PERSONAL_DATA_KEYS = [Fernet.generate_key().decode(), *settings.PERSONAL_DATA_KEYS]
+    real_reencrypt = personal_data.reencrypt
+
+    def reencrypt_while_the_phone_changes(token):
+        # The ambassador's phone is written by someone else between read and write.
+        Ambassador.objects.filter(pk=ambassador.pk).update(phone="13900009999")
+        return real_reencrypt(token)
+
+    monkeypatch.setattr(key_rotation.personal_data, "reencrypt", reencrypt_while_the_phone_changes)
+    key_rotation.personal_data_rotate()
+    assert Ambassador.objects.get(pk=ambassador.pk).phone == "13900009999"
