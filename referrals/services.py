@@ -128,7 +128,7 @@ def association_apply(*, customer, visit: ReferralVisit, now=None):
     changes nothing; a visit applied to one account is refused for any other.
     """
     now = now or timezone.now()
-    profile = _locked_profile(customer)
+    profile = customer_profile_locked(customer)
     link = ReferralLink.objects.select_related("ambassador__user").filter(code=visit.code).first()
     ambassador = link.ambassador if link else None
 
@@ -205,7 +205,7 @@ def _active_at(association, moment):
     return association.started_at <= moment < association.expires_at and not ended
 
 
-def _locked_profile(customer):
+def customer_profile_locked(customer):
     """The customer's profile, locked: one association decision at a time per customer."""
     CustomerProfile.objects.get_or_create(customer=customer)
     return CustomerProfile.objects.select_for_update().get(customer=customer)
@@ -277,7 +277,7 @@ def customer_mark_old(*, customer, at):
     there, and one that started later ends where it started, as if it had
     never held the customer.
     """
-    profile = _locked_profile(customer)
+    profile = customer_profile_locked(customer)
     if profile.became_old_at is not None and profile.became_old_at <= at:
         return profile
     profile.became_old_at = at
@@ -302,7 +302,7 @@ def ambassador_release(*, ambassador, at):
 @transaction.atomic
 def customer_segment_set(*, customer, segment):
     """Billing says which segment a customer is in (R3.5, R4.3)."""
-    profile = _locked_profile(customer)
+    profile = customer_profile_locked(customer)
     if profile.segment != segment:
         profile.segment = segment
         profile.save(update_fields=["segment"])

@@ -1,0 +1,24 @@
+from .catalogue import NewsEntry, Product, RuleSet
+from .customers import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
+from .events import Event
+from .links import AppliedVisit, ReferralLink, Visit
+from .orders import Order, OrderType, Reason, RebateChange
+
+__all__ = [
+    "AppliedVisit",
+    "Association",
+    "AssociationRefusal",
+    "CustomerProfile",
+    "EndReason",
+    "Event",
+    "NewsEntry",
+    "Order",
+    "OrderType",
+    "Product",
+    "Reason",
+    "RebateChange",
+    "ReferralLink",
+    "RefusalReason",
+    "RuleSet",
+    "Visit",
+]

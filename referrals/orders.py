@@ -1,0 +1,215 @@
+"""Every write about orders and rebates: applying billing's snapshots and deciding (R1, R2, R4, R6)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ambassadors.identity import shared_signal_kinds
+from ambassadors.models import IdentitySignal
+from portal.models import User
+
+from . import decision
+from .models import Association, CustomerProfile, Order, Product, RebateChange, RuleSet
+from .services import customer_mark_old, customer_profile_locked
+
+SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """One `order.updated` snapshot, already validated (referrals/event_schema.py)."""
+
+    billing_id: str
+    customer: User
+    product: Product
+    billing: str
+    kind: str
+    trial: bool
+    activity: str
+    amount: Decimal
+    period_days: int
+    placed_at: datetime
+    status: str
+    paid_at: datetime | None
+    refunded_amount: Decimal
+    refunded_at: datetime | None
+    version: int
+
+
+@transaction.atomic
+def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
+    """Store a snapshot unless a newer one is stored already, then decide the
+    order and re-decide the customer's later orders it may change (R1.3, R2.1).
+
+    Duplicates and snapshots arriving out of order change nothing: a version
+    not newer than the stored one is acknowledged and ignored.
+    """
+    customer_profile_locked(snapshot.customer)  # one customer's orders are judged one at a time
+    order = Order.objects.select_for_update().filter(billing_id=snapshot.billing_id).first()
+    if order is not None and order.version >= snapshot.version:
+        return {"order": snapshot.billing_id, "applied": False, "stored_version": order.version}
+    order = order or Order(billing_id=snapshot.billing_id)
+    previous_refund = order.refunded_amount if order.pk else Decimal("0")
+    was_paid = bool(order.pk) and _paid(order)
+    for field in (
+        "customer", "product", "billing", "kind", "trial", "activity", "amount", "period_days",
+        "placed_at", "status", "paid_at", "refunded_amount", "refunded_at", "version",
+    ):  # fmt: skip
+        setattr(order, field, getattr(snapshot, field))
+    order.save()
+
+    if _paid(order) and _makes_old(order):
+        customer_mark_old(customer=order.customer, at=order.paid_at)
+    cause = RebateChange.Cause.DECISION
+    if order.refunded_amount > previous_refund:
+        cause = RebateChange.Cause.REFUND
+    elif _paid(order) and not was_paid:
+        cause = RebateChange.Cause.PAYMENT
+    order_decide(order, cause=cause, today=today)
+    for later in Order.objects.filter(customer=order.customer, placed_at__gt=order.placed_at).select_for_update():
+        order_decide(later, cause=RebateChange.Cause.REJUDGED, today=today)
+    return {"order": order.billing_id, "applied": True, "reason": order.reason, "rebate": str(order.rebate)}
+
+
+def _paid(order):
+    return order.paid_at is not None and order.status in (Order.Status.PAID, Order.Status.REFUNDED)
+
+
+def _makes_old(order):
+    """R1.1–1.2: a paid cloud product, not free and not a trial."""
+    return order.product.makes_customer_old and order.amount > 0 and not order.trial
+
+
+def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
+    """Gather the facts of one order, decide it (referrals.decision) and store the
+    decision; a change of the rebate is kept as its own row with its cause."""
+    today = today or timezone.localdate()
+    association = _association_at(order.customer, order.placed_at)
+    ambassador = association.ambassador if association else None
+    rule_set = _rule_set_for(order)
+    result = decision.rebate_decide(
+        order=_order_facts(order),
+        customer=_customer_facts(order),
+        association=decision.AssociationFacts(
+            active_ambassador_id=ambassador.pk if ambassador else None,
+            ever_associated=Association.objects.filter(
+                customer=order.customer, started_at__lte=order.placed_at
+            ).exists(),
+        ),
+        rules=_rule_facts(rule_set) if rule_set else None,
+        same_person=bool(ambassador and shared_signal_kinds(ambassador.user, order.customer)),
+    )
+    before, first = order.rebate, order.decided_at is None
+    settles_on = _settlement_date(order)
+    order.ambassador = ambassador
+    order.association = association
+    order.rule_set = rule_set
+    order.order_type = result.order_type
+    order.rate = result.rate
+    order.rebate = result.rebate
+    order.reason = result.reason
+    order.settles_on = settles_on
+    order.decided_at = timezone.now()
+    order.save()
+    if first or before != order.rebate:
+        RebateChange.objects.create(
+            order=order,
+            cause=RebateChange.Cause.DECISION if first else cause,
+            before=before,
+            after=order.rebate,
+            reason_after=order.reason,
+            # R6.2: a change after settlement is a clawback, posted as debt by payouts.
+            after_settlement=not first and settles_on is not None and settles_on <= today,
+        )
+    return order
+
+
+def _association_at(customer, moment):
+    """The association that held the customer at `moment` (R4.1): one at most."""
+    return (
+        Association.objects.select_related("ambassador__user")
+        .filter(customer=customer, started_at__lte=moment, expires_at__gt=moment)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+        .order_by("-started_at")
+        .first()
+    )
+
+
+def _rule_set_for(order):
+    """R5.2: the rules of the month the order was placed in. An order keeps the
+    version it was first judged with (R5.6): a correction published later
+    applies to orders decided after it."""
+    month = timezone.localtime(order.placed_at).date().replace(day=1)
+    if order.rule_set_id and order.rule_set.month == month:
+        return order.rule_set
+    return RuleSet.objects.in_force_for(month)
+
+
+def _rule_facts(rule_set):
+    return decision.RuleFacts(
+        rates={
+            "member_first_purchase": rule_set.member_first_purchase_rate,
+            "product_first_purchase": rule_set.product_first_purchase_rate,
+            "new_purchase": rule_set.new_purchase_rate,
+            "renewal": rule_set.renewal_rate,
+            "upgrade": rule_set.upgrade_rate,
+        },
+        rebate_product_codes=frozenset(rule_set.rebate_products.values_list("code", flat=True)),
+        excluded_activities=frozenset(rule_set.excluded_activities),
+    )
+
+
+def _order_facts(order):
+    return decision.OrderFacts(
+        kind=order.kind,
+        prepaid=order.billing == Order.Billing.PREPAID,
+        trial=order.trial,
+        activity=order.activity,
+        product_code=order.product.code,
+        product_takes_first_purchase_slot=order.product.takes_first_purchase_slot,
+        amount=order.amount,
+        refunded_amount=order.refunded_amount,
+        paid=_paid(order),
+    )
+
+
+def _paid_before(customers, moment):
+    """Orders of these customers paid before `moment` (R1.3: "from the orders paid before it")."""
+    return Order.objects.filter(
+        customer__in=customers,
+        paid_at__lt=moment,
+        status__in=[Order.Status.PAID, Order.Status.REFUNDED],
+        amount__gt=0,
+        trial=False,
+    )
+
+
+def _customer_facts(order):
+    earlier = _paid_before([order.customer], order.placed_at).exclude(pk=order.pk)
+    profile = CustomerProfile.objects.get(customer=order.customer)
+    return decision.CustomerFacts(
+        segment=profile.segment,
+        old=earlier.filter(product__category=Product.Category.CLOUD).exists(),
+        first_purchase_slot_taken=earlier.exclude(product__category=Product.Category.DOMAIN).exists(),
+        product_bought_before=earlier.filter(product=order.product).exists(),
+        same_person_slot_taken=_same_person_slot_taken(order),
+    )
+
+
+def _same_person_slot_taken(order):
+    """R2.4: an account sharing an identity signal with the customer paid a
+    slot-taking order before this one."""
+    hashes = IdentitySignal.objects.filter(user=order.customer).values("value_hash")
+    others = IdentitySignal.objects.filter(value_hash__in=hashes).exclude(user=order.customer).values("user")
+    return _paid_before(others, order.placed_at).exclude(product__category=Product.Category.DOMAIN).exists()
+
+
+def _settlement_date(order) -> date | None:
+    """R7.1: day 31 after payment, by the Asia/Shanghai calendar."""
+    if not _paid(order):
+        return None
+    return timezone.localtime(order.paid_at).date() + SETTLEMENT_DELAY
