@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
 from ambassadors import views as ambassador_views
+from referrals import api as referral_api
 from referrals import views as referral_views
 
 from . import views
@@ -36,5 +37,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/me", require_GET(views.api_me), name="api_me"),
+    path("api/v1/events", referral_api.events, name="api_events"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
 ]

@@ -213,3 +213,20 @@ def _settlement_date(order) -> date | None:
     if not _paid(order):
         return None
     return timezone.localtime(order.paid_at).date() + SETTLEMENT_DELAY
+
+
+def customer_orders_rejudge(customer, *, today=None):
+    """Decide again the customer's orders whose rebate has not settled, after
+    their segment or identity signals changed (R4.3, R4.4, R2.4)."""
+    today = today or timezone.localdate()
+    unsettled = (
+        Order.objects.select_for_update()
+        .filter(customer=customer)
+        .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today))
+    )
+    count = 0
+    with transaction.atomic():
+        for order in unsettled.order_by("placed_at"):
+            order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
+            count += 1
+    return count
