@@ -99,7 +99,7 @@ def _customer_updated(data):
 
 
 def _order_updated(data):
-    order = data["order"]
+    order = data  # the parsed snapshot
     product = Product.objects.filter(code=order["product"]).first()
     customer = User.objects.filter(uid=order["customer"]).first()
     errors = []

@@ -70,8 +70,14 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
     elif _paid(order) and not was_paid:
         cause = RebateChange.Cause.PAYMENT
     order_decide(order, cause=cause, today=today)
-    for later in Order.objects.filter(customer=order.customer, placed_at__gt=order.placed_at).select_for_update():
-        order_decide(later, cause=RebateChange.Cause.REJUDGED, today=today)
+    # A payment can change what the customer's other unsettled orders are (R1.3, R2.1).
+    others = (
+        Order.objects.filter(customer=order.customer)
+        .exclude(pk=order.pk)
+        .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today or timezone.localdate()))
+    )
+    for other in others.select_for_update().order_by("placed_at"):
+        order_decide(other, cause=RebateChange.Cause.REJUDGED, today=today)
     return {"order": order.billing_id, "applied": True, "reason": order.reason, "rebate": str(order.rebate)}
 
 
@@ -189,13 +195,16 @@ def _paid_before(customers, moment):
 
 
 def _customer_facts(order):
-    earlier = _paid_before([order.customer], order.placed_at).exclude(pk=order.pk)
+    """R1.3: newness at the moment the order was placed; R2.1: the first purchase
+    is the first *paid*, so the slot is judged by payment time."""
+    placed_before = _paid_before([order.customer], order.placed_at).exclude(pk=order.pk)
+    paid_before = _paid_before([order.customer], order.paid_at or order.placed_at).exclude(pk=order.pk)
     profile = CustomerProfile.objects.get(customer=order.customer)
     return decision.CustomerFacts(
         segment=profile.segment,
-        old=earlier.filter(product__category=Product.Category.CLOUD).exists(),
-        first_purchase_slot_taken=earlier.exclude(product__category=Product.Category.DOMAIN).exists(),
-        product_bought_before=earlier.filter(product=order.product).exists(),
+        old=placed_before.filter(product__category=Product.Category.CLOUD).exists(),
+        first_purchase_slot_taken=paid_before.exclude(product__category=Product.Category.DOMAIN).exists(),
+        product_bought_before=paid_before.filter(product=order.product).exists(),
         same_person_slot_taken=_same_person_slot_taken(order),
     )
 
