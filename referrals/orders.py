@@ -146,13 +146,14 @@ def _association_at(customer, moment):
 
 
 def _rule_set_for(order):
-    """R5.2: the rules of the month the order was placed in. An order keeps the
-    version it was first judged with (R5.6): a correction published later
-    applies to orders decided after it."""
+    """R5.2: the rules in force for the month the order was placed in. An order
+    keeps the version it was first judged with (R5.6): a correction of those
+    terms published later applies to orders decided after it."""
     month = timezone.localtime(order.placed_at).date().replace(day=1)
-    if order.rule_set_id and order.rule_set.month == month:
+    in_force = RuleSet.objects.in_force_for(month)
+    if order.rule_set_id and in_force and order.rule_set.month == in_force.month:
         return order.rule_set
-    return RuleSet.objects.in_force_for(month)
+    return in_force
 
 
 def _rule_facts(rule_set):
