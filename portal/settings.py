@@ -219,6 +219,13 @@ if not DEBUG:
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# django-import-export: staff import only with an explicit import_<model>
+# permission (not every staff user), and exports never start a cell with a formula.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
 # The real-name verifier: staff review in the admin (ambassadors/verifiers.py).
 AMBASSADOR_VERIFIER = env.str("AMBASSADOR_VERIFIER", default="ambassadors.verifiers.StaffReviewVerifier")
 

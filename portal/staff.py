@@ -9,6 +9,7 @@ from django.db import transaction
 
 RISK = "risk"
 FINANCE = "finance"
+OPERATIONS = "operations"
 
 GROUP_PERMISSIONS = {
     RISK: [
@@ -22,10 +23,34 @@ GROUP_PERMISSIONS = {
         "referrals.view_association",
         "referrals.view_associationrefusal",
         "referrals.view_customerprofile",
+        "referrals.view_order",
+        "referrals.view_rebatechange",
+        "referrals.view_event",
     ],
     FINANCE: [
         "ambassadors.view_ambassador",
         "portal.view_auditentry",
+        "referrals.view_order",
+        "referrals.view_rebatechange",
+    ],
+    # Operations staff run the program: products, monthly rules, news, order imports.
+    OPERATIONS: [
+        "referrals.view_product",
+        "referrals.add_product",
+        "referrals.change_product",
+        "referrals.import_product",
+        "referrals.export_product",
+        "referrals.view_ruleset",
+        "referrals.add_ruleset",
+        "referrals.change_ruleset",
+        "referrals.publish_ruleset",
+        "referrals.view_newsentry",
+        "referrals.add_newsentry",
+        "referrals.change_newsentry",
+        "referrals.view_order",
+        "referrals.import_order",
+        "referrals.view_rebatechange",
+        "referrals.view_event",
     ],
 }
 

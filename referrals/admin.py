@@ -1,9 +1,31 @@
 """Read-only staff views of links, visits and associations: they change only
 through the services, driven by visits and billing events."""
 
-from django.contrib import admin
+import tablib
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from import_export.admin import ImportExportModelAdmin
 
-from .models import Association, AssociationRefusal, CustomerProfile, ReferralLink, Visit
+from .models import (
+    Association,
+    AssociationRefusal,
+    CustomerProfile,
+    Event,
+    NewsEntry,
+    Order,
+    Product,
+    RebateChange,
+    ReferralLink,
+    RuleSet,
+    Visit,
+)
+from .order_import import orders_import
+from .resources import ProductResource
+from .rule_sets import RuleSetError, rule_set_correct, rule_set_publish
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,3 +79,134 @@ class CustomerProfileAdmin(ReadOnlyAdmin):
     list_filter = ["segment"]
     list_select_related = ["customer"]
     search_fields = ["customer__email"]
+
+
+@admin.register(Product)
+class ProductAdmin(ImportExportModelAdmin):
+    """Edited here or imported from xlsx/csv (permission `import_product`)."""
+
+    resource_classes = [ProductResource]
+    list_display = ["code", "name", "category"]
+    list_filter = ["category"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    """Drafts are edited; published rule sets are read-only, corrected by a new version (R5.6)."""
+
+    list_display = ["month", "version", "title", "status", "published_at", "member_first_purchase_rate"]
+    list_filter = ["status"]
+    filter_horizontal = ["rebate_products"]
+    actions = ["publish", "correct"]
+    readonly_fields = ["status", "published_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["status", "published_at", "version"] if obj else ["status", "published_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            latest = RuleSet.objects.filter(month=obj.month).order_by("-version").first()
+            obj.version = latest.version + 1 if latest else 1
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("发布所选草稿"), permissions=["publish"])
+    def publish(self, request, queryset):
+        for rule_set in queryset.filter(status=RuleSet.Status.DRAFT):
+            try:
+                rule_set_publish(rule_set=rule_set, actor=request.user)
+                messages.success(request, _("已发布：%(rule_set)s") % {"rule_set": rule_set})
+            except RuleSetError as refusal:
+                messages.error(request, f"{rule_set}: {refusal.message}")
+
+    @admin.action(description=_("为所选规则创建修订草稿"), permissions=["publish"])
+    def correct(self, request, queryset):
+        for rule_set in queryset.filter(status=RuleSet.Status.PUBLISHED):
+            draft = rule_set_correct(rule_set=rule_set, actor=request.user)
+            messages.success(request, _("已创建修订草稿：%(rule_set)s") % {"rule_set": draft})
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("referrals.publish_ruleset")
+
+
+@admin.register(NewsEntry)
+class NewsEntryAdmin(admin.ModelAdmin):
+    list_display = ["published_at", "title", "rule_set"]
+    readonly_fields = ["rule_set"]
+
+
+class OrderImportForm(forms.Form):
+    file = forms.FileField(label=_("订单文件（xlsx 或 csv）"))
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    """Orders change only through billing's snapshots: the events API or the import here."""
+
+    list_display = [
+        "billing_id",
+        "customer",
+        "product",
+        "amount",
+        "status",
+        "ambassador",
+        "order_type",
+        "rebate",
+        "reason",
+    ]
+    list_filter = ["reason", "order_type", "status"]
+    list_select_related = ["customer", "product", "ambassador__user"]
+    search_fields = ["billing_id", "customer__email", "ambassador__user__email"]
+    date_hierarchy = "placed_at"
+    change_list_template = "admin/referrals/order/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="referrals_order_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not request.user.has_perm("referrals.import_order"):
+            raise PermissionDenied
+        form = OrderImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.name.lower().endswith(".xlsx"):
+                    dataset = tablib.Dataset().load(upload.read(), format="xlsx")
+                else:
+                    dataset = tablib.Dataset().load(upload.read().decode("utf-8-sig"), format="csv")
+            except Exception:  # any unreadable file is the user's, not a server error
+                dataset = None
+                messages.error(request, _("无法读取该文件：请上传 xlsx 或 UTF-8 编码的 csv。"))
+            if dataset is not None:
+                applied, errors = orders_import(dataset)
+                if not errors:
+                    messages.success(request, _("已导入 %(n)d 个订单快照。") % {"n": applied})
+                    return redirect("admin:referrals_order_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "errors": errors, "opts": self.model._meta}
+        return render(request, "admin/referrals/order/import.html", context)
+
+
+@admin.register(RebateChange)
+class RebateChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "order", "cause", "before", "after", "after_settlement"]
+    list_filter = ["cause", "after_settlement"]
+    list_select_related = ["order"]
+    search_fields = ["order__billing_id"]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "id", "type"]
+    list_filter = ["type"]
+    search_fields = ["id"]
+    show_full_result_count = False

@@ -37,7 +37,7 @@ class Envelope:
     data: dict
 
 
-class _Checker:
+class Checker:
     """Collects every problem instead of stopping at the first."""
 
     def __init__(self):
@@ -111,7 +111,7 @@ def parse_event(raw_body: bytes) -> Envelope:
         body = json.loads(raw_body)
     except (ValueError, RecursionError):
         raise EventInvalid([{"field": "body", "message": "must be a JSON object"}]) from None
-    check = _Checker()
+    check = Checker()
     if not check.exact_keys(
         body, "body", ("id", "type", "created", "data"), required=("id", "type", "created", "data")
     ):
@@ -123,7 +123,7 @@ def parse_event(raw_body: bytes) -> Envelope:
     if event_type == "customer.updated":
         data = _customer_updated(check, data)
     elif event_type == "order.updated":
-        data = _order_updated(check, data)
+        data = order_data_check(check, data)
     if check.errors:
         raise EventInvalid(check.errors)
     return Envelope(id=event_id, type=event_type, data=data)
@@ -143,7 +143,8 @@ def _customer_updated(check, data):
     return parsed
 
 
-def _order_updated(check, data):
+def order_data_check(check, data):
+    """The `data` of an order.updated event: {"order": {...}}; also used by the order import."""
     if not check.exact_keys(data, "data", ("order",), required=("order",)):
         return None
     order = data.get("order")

@@ -50,7 +50,7 @@ def test_an_ambassador_cannot_reach_the_admin(client, verified_ambassador):
 def test_staff_groups_hold_exactly_their_permissions():
     staff_groups_sync()
     staff_groups_sync()  # idempotent
-    for name in (RISK, FINANCE):
+    for name in GROUP_PERMISSIONS:
         held = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
         assert held == set(GROUP_PERMISSIONS[name])
 

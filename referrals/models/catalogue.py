@@ -21,6 +21,7 @@ class Product(models.Model):
         verbose_name = _("产品")
         verbose_name_plural = pgettext_lazy("plural", "产品")
         ordering = ["code"]
+        permissions = [("import_product", _("可以导入产品")), ("export_product", _("可以导出产品"))]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
@@ -81,6 +82,7 @@ class RuleSet(models.Model):
     class Meta:
         verbose_name = _("返利规则")
         verbose_name_plural = pgettext_lazy("plural", "返利规则")
+        permissions = [("publish_ruleset", _("可以发布返利规则"))]
         ordering = ["-month", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["month", "version"], name="one_rule_set_per_month_and_version"),

@@ -91,6 +91,7 @@ class Order(models.Model):
     class Meta:
         verbose_name = _("订单")
         verbose_name_plural = pgettext_lazy("plural", "订单")
+        permissions = [("import_order", _("可以导入订单"))]
         ordering = ["-placed_at", "-pk"]
         indexes = [
             models.Index(fields=["ambassador", "-placed_at"]),

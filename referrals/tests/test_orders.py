@@ -1,7 +1,7 @@
 """Orders through the whole engine: snapshots, association at the time, rule sets by month,
 refunds before and after settlement (R1, R2, R4, R5, R6, R8)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 

@@ -1,0 +1,112 @@
+"""Staff screens of the catalogue, the rule sets and the orders."""
+
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ambassadors.tests.factories import UserFactory
+from portal.staff import FINANCE, OPERATIONS, staff_groups_sync
+from referrals.models import NewsEntry, Order, Product, RuleSet
+from referrals.tests.events_helpers import order_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_in(group):
+    staff_groups_sync()
+    member = UserFactory(is_staff=True)
+    member.groups.add(Group.objects.get(name=group))
+    return member
+
+
+@pytest.fixture
+def operations(client):
+    client.force_login(staff_in(OPERATIONS))
+    return client
+
+
+def upload(name, content, content_type):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def orders_csv(rows):
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join("" if row[key] is None else str(row[key]) for key in header) for row in rows]
+    return upload("orders.csv", "\n".join(lines).encode(), "text/csv")
+
+
+def test_operations_import_orders_through_the_same_service(operations):
+    customer = UserFactory()
+    rows = [order_snapshot(customer, id="csv-1"), order_snapshot(customer, id="csv-2", amount="20.00")]
+    answer = operations.post(reverse("admin:referrals_order_import"), {"file": orders_csv(rows)}, follow=True)
+    assert "已导入 2 个订单快照" in answer.content.decode()
+    assert sorted(Order.objects.values_list("billing_id", flat=True)) == ["csv-1", "csv-2"]
+    assert all(order.decided_at for order in Order.objects.all())  # every order decided, with a reason
+
+
+def test_a_bad_row_names_itself_and_nothing_is_imported(operations):
+    customer = UserFactory()
+    rows = [order_snapshot(customer, id="ok"), order_snapshot(customer, id="bad", amount="lots")]
+    page = operations.post(reverse("admin:referrals_order_import"), {"file": orders_csv(rows)}).content.decode()
+    assert "第 3 行 data.order.amount" in page
+    assert not Order.objects.exists()
+
+
+def test_an_unreadable_file_is_a_message_not_an_error(operations):
+    page = operations.post(
+        reverse("admin:referrals_order_import"),
+        {"file": upload("x.xlsx", b"not a spreadsheet", "application/octet-stream")},
+        follow=True,
+    )
+    assert page.status_code == 200 and "无法读取该文件" in page.content.decode()
+
+
+def test_finance_cannot_import_orders(client):
+    client.force_login(staff_in(FINANCE))
+    assert client.get(reverse("admin:referrals_order_import")).status_code == 403
+
+
+def test_operations_import_products_from_xlsx(operations):
+    book = openpyxl.Workbook()
+    book.active.append(["code", "name", "category"])
+    book.active.append(["cdn", "内容分发 CDN", "cloud"])
+    content = io.BytesIO()
+    book.save(content)
+    url = reverse("admin:referrals_product_import")
+    answer = operations.post(
+        url,
+        {
+            "format": "1",
+            "import_file": upload(
+                "p.xlsx", content.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            ),
+        },
+    )
+    assert answer.status_code == 200
+    confirm = answer.context["confirm_form"]
+    operations.post(reverse("admin:referrals_product_process_import"), confirm.initial)
+    assert Product.objects.get(code="cdn").category == "cloud"
+
+
+def test_staff_without_the_import_permission_cannot_import_products(client):
+    client.force_login(staff_in(FINANCE))
+    assert client.get(reverse("admin:referrals_product_import")).status_code == 403
+
+
+def test_publishing_a_draft_in_the_admin_adds_news_and_freezes_it(operations):
+    from datetime import date
+
+    draft = RuleSet.objects.create(month=date(2026, 12, 1), title="十二月规则", member_first_purchase_rate="0.25")
+    operations.post(
+        reverse("admin:referrals_ruleset_changelist"), {"action": "publish", "_selected_action": [draft.pk]}
+    )
+    draft.refresh_from_db()
+    assert draft.is_published and NewsEntry.objects.filter(rule_set=draft).exists()
+    assert (
+        operations.get(reverse("admin:referrals_ruleset_change", args=[draft.pk])).context["has_change_permission"]
+        is False
+    )
