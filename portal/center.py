@@ -25,11 +25,11 @@ class Section:
 
 SECTIONS = [
     Section("home", _("概览"), _("返利一览：待结算、已结算、可提现。"), "center:home"),
-    Section("orders", _("返利订单"), _("成功推广订单的金额、类型、状态与返利。")),
+    Section("orders", _("返利订单"), _("成功推广订单的金额、类型、状态与返利。"), "center:orders"),
     Section("customers", _("推广客户"), _("通过你的专属链接关联的客户。"), "center:customers"),
     Section("link", _("推广链接"), _("你的专属推广链接与二维码。"), "center:link"),
-    Section("tasks", _("任务与奖励"), _("本月返利规则与返利产品，下月规则公布后同步显示。")),
-    Section("news", _("最新动态"), _("规则调整与计划公告。")),
+    Section("tasks", _("任务与奖励"), _("本月返利规则与返利产品，下月规则公布后同步显示。"), "center:tasks"),
+    Section("news", _("最新动态"), _("规则调整与计划公告。"), "center:news"),
     Section("withdrawals", _("提现"), _("可提现余额、提现到支付宝与提现记录。")),
     Section("tax", _("税务"), _("平台代缴的劳务报酬个人所得税记录。")),
     Section("account", _("账号"), _("实名认证、支付宝绑定与注销。"), "center:account"),

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from ambassadors import views as ambassador_views
 from referrals import api as referral_api
+from referrals import rebate_views
 from referrals import views as referral_views
 
 from . import views
@@ -26,6 +27,9 @@ center_patterns = [
     path("account/", ambassador_views.account, name="account"),
     path("account/cancel/", views.account_cancel, name="cancel"),
     path("link/", referral_views.link, name="link"),
+    path("orders/", rebate_views.orders, name="orders"),
+    path("tasks/", rebate_views.tasks, name="tasks"),
+    path("news/", rebate_views.news, name="news"),
     path("customers/", referral_views.customers, name="customers"),
     path("<slug:slug>/", views.not_built, name="section"),
 ]

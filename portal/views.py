@@ -9,16 +9,23 @@ from django.utils.translation import gettext as _
 from ambassadors import selectors as ambassador_selectors
 from ambassadors.decorators import ambassador_required
 from ambassadors.forms import CancelForm
+from referrals import rebate_selectors
 
 from .center import SECTIONS_BY_SLUG
+from .charts import month_bars
 from .membership import membership_cancel
 
 
 @login_required
 def home(request):
+    """概览 (R12.1): onboarding until verified, then the rebates at a glance."""
     ambassador = ambassador_selectors.ambassador_of(request.user)
     latest = ambassador_selectors.latest_verification_of(ambassador) if ambassador else None
-    return render(request, "center/home.html", {"ambassador": ambassador, "latest_verification": latest})
+    context = {"ambassador": ambassador, "latest_verification": latest}
+    if ambassador and ambassador.verified_at:
+        overview = rebate_selectors.overview_of(ambassador)
+        context |= {"overview": overview, "chart": month_bars(overview["months"])}
+    return render(request, "center/home.html", context)
 
 
 @login_required

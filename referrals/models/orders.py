@@ -79,7 +79,7 @@ class Order(models.Model):
     ambassador = models.ForeignKey(
         Ambassador, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("云大使")
     )
-    association = models.ForeignKey(Association, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     order_type = models.CharField(_("返利类型"), max_length=24, choices=OrderType, blank=True)
     rate = models.DecimalField(_("返利比例"), max_digits=5, decimal_places=4, default=0)

@@ -1,0 +1,129 @@
+"""Reads behind 返利订单, 概览 and 任务与奖励 (R8.3, R12). Each is a fixed number
+of queries, whatever the number of orders."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from portal.money import ZERO
+
+from .models import NewsEntry, Order, Reason, RuleSet
+
+# R8.3: ambassadors see compliant and invalid orders only; a compliant order
+# refunded later stays listed with its reason.
+LISTED_REASONS = ("", Reason.SAME_PERSON, Reason.REFUNDED)
+
+
+class RebateStatus:
+    """Where an order's rebate stands, for the ambassador."""
+
+    PENDING = "pending"  # 待结算: paid, not yet day 31 (R7.1)
+    SETTLED = "settled"  # 已结算: day 31 reached
+    INVALID = "invalid"  # 无效订单 (R8.2)
+    REFUNDED = "refunded"  # 已退款: refunded in full
+
+    CHOICES = [PENDING, SETTLED, INVALID, REFUNDED]
+
+
+def rebate_status_filter(status, today):
+    return {
+        RebateStatus.PENDING: Q(reason="", settles_on__gt=today),
+        RebateStatus.SETTLED: Q(reason="", settles_on__lte=today),
+        RebateStatus.INVALID: Q(reason=Reason.SAME_PERSON),
+        RebateStatus.REFUNDED: Q(reason=Reason.REFUNDED),
+    }[status]
+
+
+def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, today=None):
+    """The ambassador's listed orders, newest first, with their products."""
+    today = today or timezone.localdate()
+    orders = (
+        Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
+        .select_related("product")
+        .order_by("-placed_at", "-pk")
+    )
+    if month:
+        start = month.replace(day=1)
+        end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        orders = orders.filter(placed_at__date__gte=start, placed_at__date__lt=end)
+    if status in RebateStatus.CHOICES:
+        orders = orders.filter(rebate_status_filter(status, today))
+    if order_type:
+        orders = orders.filter(order_type=order_type)
+    return orders
+
+
+def rebate_status_of(order, today):
+    if order.reason == Reason.SAME_PERSON:
+        return RebateStatus.INVALID
+    if order.reason == Reason.REFUNDED:
+        return RebateStatus.REFUNDED
+    return RebateStatus.SETTLED if order.settles_on and order.settles_on <= today else RebateStatus.PENDING
+
+
+@dataclass(frozen=True)
+class Totals:
+    pending: Decimal
+    settled: Decimal
+    invalid_count: int
+    orders: int
+
+
+def _totals(orders, today):
+    figures = orders.aggregate(
+        pending=Sum("rebate", filter=rebate_status_filter(RebateStatus.PENDING, today)),
+        settled=Sum("rebate", filter=rebate_status_filter(RebateStatus.SETTLED, today)),
+        invalid_count=Count("pk", filter=rebate_status_filter(RebateStatus.INVALID, today)),
+        orders=Count("pk"),
+    )
+    return Totals(
+        pending=figures["pending"] or ZERO,
+        settled=figures["settled"] or ZERO,
+        invalid_count=figures["invalid_count"],
+        orders=figures["orders"],
+    )
+
+
+def overview_of(ambassador, *, today=None):
+    """R12.1: this month's and all-time totals, and the last 12 months by month placed."""
+    today = today or timezone.localdate()
+    listed = Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
+    this_month = today.replace(day=1)
+    first_month = date(this_month.year - (1 if this_month.month < 12 else 0), this_month.month % 12 + 1, 1)
+    by_month = dict(
+        listed.filter(placed_at__date__gte=first_month, reason="")
+        .annotate(month=TruncMonth("placed_at", output_field=DateField()))
+        .values("month")
+        .annotate(total=Sum("rebate"))
+        .values_list("month", "total")
+    )
+    months = []
+    month = first_month
+    for _ in range(12):
+        months.append((month, by_month.get(month, ZERO)))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return {
+        "this_month": _totals(listed.filter(placed_at__date__gte=this_month), today),
+        "all_time": _totals(listed, today),
+        "months": months,
+    }
+
+
+def rule_sets_for_ambassadors(*, today=None):
+    """R5.1, R5.7: this month's rules, next month's once published, and the past ones."""
+    today = today or timezone.localdate()
+    this_month = today.replace(day=1)
+    next_month = date(this_month.year + this_month.month // 12, this_month.month % 12 + 1, 1)
+    published = RuleSet.objects.published().prefetch_related("rebate_products")
+    current = published.filter(month__lte=this_month).order_by("-month", "-version").first()
+    upcoming = published.filter(month=next_month).order_by("-version").first()
+    past = published.filter(month__lt=current.month) if current else published.none()
+    return {"current": current, "upcoming": upcoming, "past": list(past.order_by("-month", "-version"))}
+
+
+def news():
+    return NewsEntry.objects.order_by("-published_at")
