@@ -1,10 +1,14 @@
 """Reads about links and associations. Each list is one query for its rows,
 whatever their number (tested with django_assert_num_queries)."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 
-from .models import Association
+from .models import Association, Order
+
+# R12.3, R12.5: each customer's orders during the association, newest first,
+# to say in plain words what came of them (one query for the whole page).
+_ORDERS = Prefetch("orders", queryset=Order.objects.order_by("-placed_at", "-pk"), to_attr="orders_newest_first")
 
 
 def active_associations_of(ambassador, *, now):
@@ -13,6 +17,7 @@ def active_associations_of(ambassador, *, now):
     return (
         Association.objects.filter(ambassador=ambassador, ended_at__isnull=True, expires_at__gt=now)
         .select_related("customer")
+        .prefetch_related(_ORDERS)
         .order_by("-started_at", "-pk")
     )
 
@@ -29,6 +34,7 @@ def lost_associations_of(ambassador, *, now):
         .filter(Q(ended_at__isnull=False) | Q(expires_at__lte=now))
         .exclude(Exists(later_with_same_ambassador))
         .select_related("customer")
+        .prefetch_related(_ORDERS)
         .annotate(lost_at=Coalesce("ended_at", "expires_at"))
         .order_by("-lost_at", "-pk")
     )

@@ -116,3 +116,23 @@ def test_the_customers_page_is_paginated(logged_in, ambassador):
     assert "第 1 / 2 页" in first
     second = logged_in.get(reverse("center:customers"), {"page": 2}).content.decode()
     assert second.count("@example.com</td>") == 3
+
+
+def test_the_customers_page_says_what_came_of_each_customers_orders(logged_in, ambassador):
+    from decimal import Decimal
+
+    from referrals.models import Order, Product
+
+    customer = UserFactory(email="buyer@example.com")
+    association = association_apply(customer=customer, visit=visit_to(ambassador, at=days_ago(3)))
+    quiet = UserFactory(email="quiet@example.com")
+    association_apply(customer=quiet, visit=visit_to(ambassador, at=days_ago(2)))
+    Order.objects.create(
+        billing_id="o1", customer=customer, product=Product.objects.get(code="ecs"), billing="postpaid", kind="new",
+        amount=Decimal("10"), period_days=30, placed_at=days_ago(1), status="paid", paid_at=days_ago(1), version=1,
+        ambassador=ambassador, association=association, reason="NOT_PREPAID", decided_at=days_ago(1),
+    )  # fmt: skip
+    page = logged_in.get(reverse("center:customers")).content.decode()
+    assert "已下单，不返利：不是预付费购买（如按量付费）" in page
+    assert "暂无订单" in page
+    assert "buyer@example.com" not in page
