@@ -73,3 +73,17 @@ def ambassador(db):
 @pytest.fixture
 def verified_ambassador(db):
     return VerifiedAmbassadorFactory()
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """The catalogue and historical rule sets that a data migration ships.
+
+    A transactional test flushes the database afterwards, taking migration
+    data with it; tests that run after one and need it load it again here.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("referrals.migrations.0004_historical_rule_sets").load(apps, None)

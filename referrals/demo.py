@@ -1,6 +1,7 @@
 """Demo data of the referrals app: customers in every state the pages show."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -8,6 +9,9 @@ from ambassadors import services as ambassador_services
 
 from . import services
 from .cookies import ReferralVisit
+from .models import Product, RuleSet
+from .orders import OrderSnapshot, order_snapshot_apply
+from .rule_sets import rule_set_publish
 
 
 def _visit(ambassador, *, days_ago, tag):
@@ -41,3 +45,61 @@ def load(*, ambassador, account):
     services.associations_expire()
 
     return [("rival@demo.local", "另一位云大使，接替了一位客户 / a second ambassador who took over a customer")]
+
+
+def load_orders(*, ambassador, account, staff):
+    """This month's rules, next month's, and orders in every state the pages show."""
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    for month, title, rate in ((this_month, "本月返利规则", "0.25"), (next_month, "下月返利规则", "0.30")):
+        if not RuleSet.objects.filter(month=month).exists():
+            rule_set = RuleSet.objects.create(
+                month=month,
+                title=f"{title}（{month:%Y-%m}）",
+                summary=f"会员首购返利 {int(Decimal(rate) * 100)}%；500 元及以上的会员首购计入季度现金奖励。",
+                member_first_purchase_rate=Decimal(rate),
+                excluded_activities=["double11-flash"],
+                bonus_tiers=[{"min_orders": 5, "bonus": "300.00"}, {"min_orders": 20, "bonus": "1500.00"}],
+            )
+            rule_set.rebate_products.set(Product.objects.filter(code__in=["ecs", "rds", "oss", "slb", "vhost-shared"]))
+            rule_set_publish(rule_set=rule_set, actor=staff)
+
+    # A twin account of the ambassador, linked only after it was associated: an invalid order.
+    twin = account("twin@demo.local")
+    services.association_apply(customer=twin, visit=_visit(ambassador, days_ago=5, tag=20))
+    services.device_seen(user=twin, device_id="demo-shared-laptop", source="login")
+    services.device_seen(user=ambassador.user, device_id="demo-shared-laptop", source="login")
+
+    now = timezone.now()
+    orders = [
+        # customer, order id, product, amount, days ago placed, refund
+        ("customer@demo.local", "DEMO-1001", "ecs", "1200.00", 2, None),
+        ("lead2@demo.local", "DEMO-1002", "rds", "2980.00", 0, None),
+        ("lead3@demo.local", "DEMO-1003", "ecs", "800.00", 5, "600.00"),
+        ("lead4@demo.local", "DEMO-1004", "domain", "55.00", 10, None),
+        ("lead5@demo.local", "DEMO-1005", "oss", "99.00", 20, None),
+        ("twin@demo.local", "DEMO-1006", "ecs", "500.00", 4, None),
+        ("lapsed@demo.local", "DEMO-1007", "vhost-shared", "298.00", 44, None),
+    ]
+    for email, billing_id, product, amount, days, refund in orders:
+        placed = now - timedelta(days=days, hours=1)
+        snapshot = OrderSnapshot(
+            billing_id=billing_id,
+            customer=account(email),
+            product=Product.objects.get(code=product),
+            billing="prepaid",
+            kind="new",
+            trial=False,
+            activity="",
+            amount=Decimal(amount),
+            period_days=360,
+            placed_at=placed,
+            status="refunded" if refund else "paid",
+            paid_at=placed + timedelta(minutes=3),
+            refunded_amount=Decimal(refund or "0"),
+            refunded_at=placed + timedelta(days=1) if refund else None,
+            version=1,
+        )
+        order_snapshot_apply(snapshot)
+    return [("twin@demo.local", "与云大使同一设备的账号，订单为无效订单 / same-person account: an invalid order")]

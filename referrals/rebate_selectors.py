@@ -9,7 +9,7 @@ from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from portal.money import ZERO
+from portal.money import ZERO, round_yuan
 
 from .models import NewsEntry, Order, Reason, RuleSet
 
@@ -81,8 +81,8 @@ def _totals(orders, today):
         orders=Count("pk"),
     )
     return Totals(
-        pending=figures["pending"] or ZERO,
-        settled=figures["settled"] or ZERO,
+        pending=round_yuan(figures["pending"] or ZERO),
+        settled=round_yuan(figures["settled"] or ZERO),
         invalid_count=figures["invalid_count"],
         orders=figures["orders"],
     )
@@ -104,7 +104,7 @@ def overview_of(ambassador, *, today=None):
     months = []
     month = first_month
     for _ in range(12):
-        months.append((month, by_month.get(month, ZERO)))
+        months.append((month, round_yuan(by_month.get(month, ZERO))))
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return {
         "this_month": _totals(listed.filter(placed_at__date__gte=this_month), today),

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('renewed_at', models.DateTimeField(blank=True, null=True, verbose_name='最近续期')),
                 ('expires_at', models.DateTimeField(db_index=True, verbose_name='到期时间')),
                 ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('end_reason', models.CharField(blank=True, choices=[('taken_over', '客户访问了其他云大使的推广链接'), ('window_ended', '关联期已结束'), ('became_old', '客户已成为老客户'), ('ambassador_inactive', '你的推广资格已失效')], max_length=24, verbose_name='结束原因')),
+                ('end_reason', models.CharField(blank=True, choices=[('taken_over', '客户访问了其他云大使的推广链接'), ('window_ended', '关联期已结束'), ('became_old', '客户已付费购买云产品，成为老客户'), ('ambassador_inactive', '你的推广资格已失效')], max_length=24, verbose_name='结束原因')),
                 ('ambassador', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='associations', to='ambassadors.ambassador', verbose_name='云大使')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='associations', to=settings.AUTH_USER_MODEL, verbose_name='客户')),
                 ('taken_over_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='took_over', to='referrals.association', verbose_name='被接替')),

@@ -37,7 +37,7 @@ class EndReason(models.TextChoices):
 
     TAKEN_OVER = "taken_over", _("客户访问了其他云大使的推广链接")
     WINDOW_ENDED = "window_ended", _("关联期已结束")
-    BECAME_OLD = "became_old", _("客户已成为老客户")
+    BECAME_OLD = "became_old", _("客户已付费购买云产品，成为老客户")
     AMBASSADOR_INACTIVE = "ambassador_inactive", _("你的推广资格已失效")
 
 

@@ -63,7 +63,7 @@ def test_the_customers_page_lists_active_customers_masked(logged_in, ambassador)
     [
         ("taken_over", "客户访问了其他云大使的推广链接"),
         ("expired", "关联期已结束"),
-        ("became_old", "客户已成为老客户"),
+        ("became_old", "客户已付费购买云产品，成为老客户"),
     ],
 )
 def test_the_lost_view_says_why_a_customer_left(logged_in, ambassador, lose, reason):

@@ -63,7 +63,7 @@ def test_last_visit_wins_and_the_first_ambassador_sees_why(live_server, browser,
 
     first_page.reload()
     expect(first_page.get_by_text("还没有关联中的客户")).to_be_visible()
-    first_page.get_by_role("link", name="已失去").click()
+    first_page.get_by_role("link", name="已结束关联").click()
     row = first_page.get_by_role("row", name=re.compile("v\\*\\*\\*@example.com"))
     expect(row.get_by_text("客户访问了其他云大使的推广链接")).to_be_visible()
     screenshot(first_page, "22-customers-lost")

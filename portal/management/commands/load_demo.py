@@ -37,6 +37,7 @@ class Command(BaseCommand):
         logins += ambassadors_demo.load(staff=admin, account=_account)
         ambassador = User.objects.get(email="ambassador@demo.local").ambassador
         logins += referrals_demo.load(ambassador=ambassador, account=_account)
+        logins += referrals_demo.load_orders(ambassador=ambassador, account=_account, staff=admin)
 
         width = max(len(email) for email, _ in logins)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
