@@ -90,8 +90,9 @@ def alipay_bind(request, ambassador):
 def account(request):
     ambassador = selectors.ambassador_of(request.user)
     verifications = selectors.verifications_of(ambassador) if ambassador else []
+    tokens = request.user.api_tokens.filter(revoked_at__isnull=True)
     return render(
         request,
         "ambassadors/account.html",
-        {"ambassador": ambassador, "verifications": verifications},
+        {"ambassador": ambassador, "verifications": verifications, "tokens": tokens},
     )

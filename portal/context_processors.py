@@ -1,7 +1,13 @@
 from .center import SECTIONS
 
 # Pages that live under another entry of the menu.
-_PARENT_SECTION = {"verify": "account", "verification": "account", "alipay": "account", "cancel": "account"}
+_PARENT_SECTION = {
+    "verify": "account",
+    "verification": "account",
+    "alipay": "account",
+    "cancel": "account",
+    "token_create": "account",
+}
 
 
 def center(request):

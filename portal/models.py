@@ -88,3 +88,25 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target_type}#{self.target_id}"
+
+
+class ApiToken(models.Model):
+    """A personal token for the read-only ambassador API (`Authorization: Bearer`).
+
+    Only a hash is stored: the token is shown once, when it is made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=50)
+    prefix = models.CharField(_("前缀"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = pgettext_lazy("plural", "API 令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
 from ambassadors import views as ambassador_views
@@ -10,7 +9,7 @@ from referrals import api as referral_api
 from referrals import rebate_views
 from referrals import views as referral_views
 
-from . import views
+from . import api, views
 
 # Staff log into the admin through the same accounts and the same throttled
 # allauth login as everyone else.
@@ -26,6 +25,8 @@ center_patterns = [
     path("alipay/", ambassador_views.alipay_bind, name="alipay"),
     path("account/", ambassador_views.account, name="account"),
     path("account/cancel/", views.account_cancel, name="cancel"),
+    path("account/tokens/", views.api_token_create_view, name="token_create"),
+    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="token_revoke"),
     path("link/", referral_views.link, name="link"),
     path("orders/", rebate_views.orders, name="orders"),
     path("tasks/", rebate_views.tasks, name="tasks"),
@@ -40,7 +41,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/me", require_GET(views.api_me), name="api_me"),
+    path("api/v1/me", api.me, name="api_me"),
+    path("api/v1/me/overview", api.overview, name="api_overview"),
+    path("api/v1/me/rebate-orders", api.rebate_orders, name="api_rebate_orders"),
+    path("api/v1/me/customers", api.customers, name="api_customers"),
     path("api/v1/events", referral_api.events, name="api_events"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
 ]

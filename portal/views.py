@@ -1,19 +1,22 @@
-"""Pages of the personal center that compose the apps, and the read-only API."""
+"""Pages of the personal center that compose the apps."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ambassadors import selectors as ambassador_selectors
 from ambassadors.decorators import ambassador_required
 from ambassadors.forms import CancelForm
 from referrals import rebate_selectors
 
+from .api_tokens import api_token_create, api_token_revoke
 from .center import SECTIONS_BY_SLUG
 from .charts import month_bars
 from .membership import membership_cancel
+from .models import ApiToken
 
 
 @login_required
@@ -37,19 +40,6 @@ def not_built(request, slug):
     return render(request, "center/not_built.html", {"section": section})
 
 
-def api_me(request):
-    """GET /api/v1/me: the logged-in account and where it stands in the program."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": "authentication required"}, status=401)
-    return JsonResponse(
-        {
-            "id": str(request.user.uid),
-            "email": request.user.email,
-            "program_state": ambassador_selectors.program_state_of(request.user),
-        }
-    )
-
-
 @ambassador_required
 def account_cancel(request, ambassador):
     """R10.2: the page that states the forfeit, asks again, and cancels."""
@@ -61,3 +51,25 @@ def account_cancel(request, ambassador):
         messages.success(request, _("云大使身份已注销。"))
         return redirect("center:account")
     return render(request, "ambassadors/cancel.html", {"form": form, "ambassador": ambassador})
+
+
+@login_required
+@require_POST
+def api_token_create_view(request):
+    """Makes a token and shows it this once: only its hash is kept."""
+    name = request.POST.get("name", "").strip() or _("我的令牌")
+    try:
+        token, raw = api_token_create(user=request.user, name=name)
+    except ValueError:
+        messages.error(request, _("有效令牌已达上限，请先撤销不用的令牌。"))
+        return redirect("center:account")
+    return render(request, "center/api_token_created.html", {"token": token, "raw": raw})
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token_revoke(token=token, actor=request.user)
+    messages.success(request, _("令牌已撤销。"))
+    return redirect("center:account")

@@ -52,11 +52,11 @@ def load_orders(*, ambassador, account, staff):
     today = timezone.localdate()
     this_month = today.replace(day=1)
     next_month = (this_month + timedelta(days=32)).replace(day=1)
-    for month, title, rate in ((this_month, "本月返利规则", "0.25"), (next_month, "下月返利规则", "0.30")):
+    for month, rate in ((this_month, "0.25"), (next_month, "0.30")):
         if not RuleSet.objects.filter(month=month).exists():
             rule_set = RuleSet.objects.create(
                 month=month,
-                title=f"{title}（{month:%Y-%m}）",
+                title=f"{month.year} 年 {month.month} 月云大使返利规则",
                 summary=f"会员首购返利 {int(Decimal(rate) * 100)}%；500 元及以上的会员首购计入季度现金奖励。",
                 member_first_purchase_rate=Decimal(rate),
                 excluded_activities=["double11-flash"],

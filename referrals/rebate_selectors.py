@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.money import ZERO, round_yuan
 
-from .models import NewsEntry, Order, Reason, RuleSet
+from .models import NewsEntry, Order, OrderType, Reason, RuleSet
 
 # R8.3: ambassadors see compliant and invalid orders only; a compliant order
 # refunded later stays listed with its reason.
@@ -36,6 +36,22 @@ def rebate_status_filter(status, today):
         RebateStatus.INVALID: Q(reason=Reason.SAME_PERSON),
         RebateStatus.REFUNDED: Q(reason=Reason.REFUNDED),
     }[status]
+
+
+def filters_from_query(query):
+    """The 返利订单 filters from a query string (the page and the API share them);
+    a value that is not understood is no filter."""
+    try:
+        month = date.fromisoformat(f"{query.get('month')}-01") if query.get("month") else None
+    except ValueError:
+        month = None
+    status = query.get("status")
+    order_type = query.get("type")
+    return {
+        "month": month,
+        "status": status if status in RebateStatus.CHOICES else None,
+        "order_type": order_type if order_type in OrderType.values else None,
+    }
 
 
 def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, today=None):

@@ -1,7 +1,6 @@
 """The ambassador's 返利订单, 任务与奖励 and 最新动态 pages (R12)."""
 
 import csv
-from datetime import date
 
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
@@ -18,27 +17,10 @@ from .models import OrderType
 ORDERS_PER_PAGE = 20
 
 
-def _month(text):
-    try:
-        return date.fromisoformat(f"{text}-01") if text else None
-    except ValueError:
-        return None
-
-
-def _filters(request):
-    return {
-        "month": _month(request.GET.get("month", "")),
-        "status": request.GET.get("status")
-        if request.GET.get("status") in rebate_selectors.RebateStatus.CHOICES
-        else None,
-        "order_type": request.GET.get("type") if request.GET.get("type") in OrderType.values else None,
-    }
-
-
 @ambassador_required
 def orders(request, ambassador):
     today = timezone.localdate()
-    filters = _filters(request)
+    filters = rebate_selectors.filters_from_query(request.GET)
     rows = rebate_selectors.rebate_orders_of(ambassador, today=today, **filters)
     if request.GET.get("format") == "csv":
         return _csv(rows, today)

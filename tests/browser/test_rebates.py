@@ -1,6 +1,8 @@
 """R12 in Chromium with the demo data: 概览, 返利订单 and 推广客户."""
 
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_ambassador_reads_overview_orders_and_customers(live_server, browser, screenshot, reference_data):
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=io.StringIO())
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("电子邮件").fill("ambassador@demo.local")
@@ -36,7 +38,7 @@ def test_the_ambassador_reads_overview_orders_and_customers(live_server, browser
     expect(page.get_by_role("cell", name="DEMO-1001")).to_have_count(0)
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 CSV").click()
-    exported = open(download.value.path(), encoding="utf-8-sig").read()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "DEMO-1007" in exported and "DEMO-1001" not in exported
 
     page.get_by_role("link", name="推广客户").click()

@@ -1,0 +1,132 @@
+"""The read-only ambassador API: session or token, scoped to the caller, the pages' selectors."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
+from portal.api_tokens import api_token_create
+from portal.models import ApiToken
+from referrals.models import Order, Product
+from referrals.services import association_apply
+from referrals.tests.factories import visit_to
+
+pytestmark = pytest.mark.django_db
+ENDPOINTS = ["/api/v1/me/overview", "/api/v1/me/rebate-orders", "/api/v1/me/customers"]
+
+
+@pytest.fixture
+def ambassador():
+    return VerifiedAmbassadorFactory()
+
+
+def bearer(raw):
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def an_order(ambassador, billing_id="o1", rebate="25.00"):
+    placed = timezone.now() - timedelta(days=1)
+    return Order.objects.create(
+        billing_id=billing_id, customer=UserFactory(), product=Product.objects.get(code="ecs"), billing="prepaid",
+        kind="new", amount=Decimal("100"), period_days=30, placed_at=placed, status="paid", paid_at=placed, version=1,
+        ambassador=ambassador, order_type="member_first_purchase", rebate=Decimal(rebate), reason="",
+        decided_at=placed, settles_on=timezone.localdate() + timedelta(days=29),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("url", ["/api/v1/me", *ENDPOINTS])
+def test_no_session_and_no_token_is_401(client, url):
+    assert client.get(url).status_code == 401
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_token_opens_the_api(client, ambassador, url):
+    _, raw = api_token_create(user=ambassador.user, name="script")
+    assert client.get(url, **bearer(raw)).status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["amb_wrong", "", "Basic abc", "amb_"])
+def test_a_wrong_token_is_401(client, ambassador, raw):
+    api_token_create(user=ambassador.user, name="script")
+    assert client.get(ENDPOINTS[0], **bearer(raw)).status_code == 401
+
+
+def test_a_revoked_token_is_401(client, ambassador):
+    from portal.api_tokens import api_token_revoke
+
+    token, raw = api_token_create(user=ambassador.user, name="script")
+    api_token_revoke(token=token, actor=ambassador.user)
+    assert client.get(ENDPOINTS[0], **bearer(raw)).status_code == 401
+
+
+def test_only_the_hash_of_a_token_is_stored(ambassador):
+    token, raw = api_token_create(user=ambassador.user, name="script")
+    stored = ApiToken.objects.filter(pk=token.pk).values().get()
+    assert raw not in str(stored)
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_customer_who_is_not_an_ambassador_gets_404(client, url):
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(AmbassadorFactory().user)  # joined, not verified
+    assert client.get(url).status_code == 404
+
+
+def test_rebate_orders_are_the_callers_own(client, ambassador):
+    an_order(ambassador, "mine")
+    an_order(VerifiedAmbassadorFactory(), "theirs")
+    client.force_login(ambassador.user)
+    body = client.get("/api/v1/me/rebate-orders").json()
+    assert [row["order"] for row in body["results"]] == ["mine"]
+    assert body["results"][0] | {"placed_at": None} == {
+        "order": "mine", "placed_at": None, "product": "ecs", "amount": "100.00", "refunded_amount": "0.00",
+        "type": "member_first_purchase", "rebate": "25.00", "status": "pending",
+        "settles_on": (timezone.localdate() + timedelta(days=29)).isoformat(), "reason": None,
+    }  # fmt: skip
+
+
+def test_rebate_orders_take_the_pages_filters(client, ambassador):
+    an_order(ambassador, "mine")
+    client.force_login(ambassador.user)
+    assert client.get("/api/v1/me/rebate-orders", {"status": "settled"}).json()["count"] == 0
+    assert client.get("/api/v1/me/rebate-orders", {"status": "pending"}).json()["count"] == 1
+
+
+def test_overview_figures(client, ambassador):
+    an_order(ambassador, "a", rebate="25.00")
+    an_order(ambassador, "b", rebate="10.50")
+    client.force_login(ambassador.user)
+    body = client.get("/api/v1/me/overview").json()
+    assert body["all_time"] == {"pending": "35.50", "settled": "0.00", "orders": 2, "invalid_orders": 0}
+    assert len(body["months"]) == 12
+
+
+def test_customers_are_masked(client, ambassador):
+    association_apply(customer=UserFactory(email="zhao@example.com"), visit=visit_to(ambassador))
+    client.force_login(ambassador.user)
+    body = client.get("/api/v1/me/customers").json()
+    assert [row["customer"] for row in body["results"]] == ["z***@example.com"]
+    assert "zhao@example.com" not in str(body)
+
+
+def test_tokens_are_made_and_revoked_on_the_account_page(client, ambassador):
+    client.force_login(ambassador.user)
+    page = client.post(reverse("center:token_create"), {"name": "报表"}).content.decode()
+    token = ApiToken.objects.get(user=ambassador.user)
+    assert "只在创建时显示一次" in client.get(reverse("center:account")).content.decode()
+    assert token.prefix in page and "amb_" in page
+    client.post(reverse("center:token_revoke", args=[token.pk]))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_another_users_token_cannot_be_revoked(client, ambassador):
+    theirs, _ = api_token_create(user=UserFactory(), name="theirs")
+    client.force_login(ambassador.user)
+    assert client.post(reverse("center:token_revoke", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
