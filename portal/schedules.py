@@ -8,6 +8,7 @@ SCHEDULES = [
     # name, function, schedule type, minutes between runs (for MINUTES)
     ("flush referral visits", "referrals.tasks.flush_visits", Schedule.MINUTES, 1),
     ("expire associations", "referrals.tasks.expire_associations", Schedule.HOURLY, None),
+    ("compute quarterly bonus", "referrals.tasks.compute_quarterly_bonus", Schedule.DAILY, None),
 ]
 
 

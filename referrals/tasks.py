@@ -1,5 +1,6 @@
 """django-q2 jobs: thin, safe to run twice, each with a command to run it by hand."""
 
+from .bonus import previous_quarter_bonus_compute
 from .services import associations_expire
 from .visit_log import visit_log_flush
 
@@ -10,3 +11,7 @@ def flush_visits():
 
 def expire_associations():
     return associations_expire()
+
+
+def compute_quarterly_bonus():
+    return previous_quarter_bonus_compute()

@@ -1,3 +1,4 @@
+from .bonus import QuarterlyBonus
 from .catalogue import NewsEntry, Product, RuleSet
 from .customers import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
 from .events import Event
@@ -15,6 +16,7 @@ __all__ = [
     "Order",
     "OrderType",
     "Product",
+    "QuarterlyBonus",
     "Reason",
     "RebateChange",
     "ReferralLink",
