@@ -18,6 +18,7 @@ from .models import (
     NewsEntry,
     Order,
     Product,
+    QuarterlyBonus,
     RebateChange,
     ReferralLink,
     RuleSet,
@@ -210,3 +211,10 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ["type"]
     search_fields = ["id"]
     show_full_result_count = False
+
+
+@admin.register(QuarterlyBonus)
+class QuarterlyBonusAdmin(ReadOnlyAdmin):
+    list_display = ["quarter", "ambassador", "qualifying_orders", "amount", "settles_on"]
+    list_select_related = ["ambassador__user"]
+    date_hierarchy = "quarter"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.money import ZERO, round_yuan
 
-from .models import NewsEntry, Order, OrderType, Reason, RuleSet
+from .models import NewsEntry, Order, OrderType, QuarterlyBonus, Reason, RuleSet
 
 # R8.3: ambassadors see compliant and invalid orders only; a compliant order
 # refunded later stays listed with its reason.
@@ -126,6 +126,7 @@ def overview_of(ambassador, *, today=None):
         "this_month": _totals(listed.filter(placed_at__date__gte=this_month), today),
         "all_time": _totals(listed, today),
         "months": months,
+        "bonuses": list(QuarterlyBonus.objects.filter(ambassador=ambassador).order_by("-quarter")[:4]),
     }
 
 
