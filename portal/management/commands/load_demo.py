@@ -4,7 +4,7 @@ from django.db import transaction
 
 from ambassadors import demo as ambassadors_demo
 from portal.models import User
-from portal.staff import FINANCE, RISK, staff_groups_sync
+from portal.staff import FINANCE, OPERATIONS, RISK, staff_groups_sync
 from referrals import demo as referrals_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -32,6 +32,8 @@ class Command(BaseCommand):
         logins.append(("risk@demo.local", "风控审核员 / risk reviewer (实名认证审核)"))
         _account("finance@demo.local", is_staff=True, groups=[FINANCE])
         logins.append(("finance@demo.local", "财务 / finance"))
+        _account("ops@demo.local", is_staff=True, groups=[OPERATIONS])
+        logins.append(("ops@demo.local", "运营 / operations (products, rule sets, order imports)"))
         _account("customer@demo.local")
         logins.append(("customer@demo.local", "普通客户 / customer"))
         logins += ambassadors_demo.load(staff=admin, account=_account)
