@@ -49,6 +49,8 @@ GROUP_PERMISSIONS = {
         "referrals.change_newsentry",
         "referrals.view_order",
         "referrals.import_order",
+        "referrals.view_customerprofile",
+        "referrals.import_customerprofile",
         "referrals.view_rebatechange",
         "referrals.view_event",
     ],

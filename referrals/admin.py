@@ -1,15 +1,13 @@
 """Read-only staff views of links, visits and associations: they change only
 through the services, driven by visits and billing events."""
 
-import tablib
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from import_export.admin import ImportExportModelAdmin
 
+from .admin_imports import SpreadsheetImportMixin
+from .imports import orders_import, segments_import
 from .models import (
     Association,
     AssociationRefusal,
@@ -24,7 +22,6 @@ from .models import (
     RuleSet,
     Visit,
 )
-from .order_import import orders_import
 from .resources import ProductResource
 from .rule_sets import RuleSetError, rule_set_correct, rule_set_publish
 
@@ -75,11 +72,18 @@ class AssociationRefusalAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CustomerProfile)
-class CustomerProfileAdmin(ReadOnlyAdmin):
+class CustomerProfileAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
     list_display = ["customer", "segment", "became_old_at"]
     list_filter = ["segment"]
     list_select_related = ["customer"]
     search_fields = ["customer__email"]
+    import_function = staticmethod(segments_import)
+    import_permission = "referrals.import_customerprofile"
+    import_title = _lazy("导入客户类型")
+    import_help = _lazy(
+        "两列：customer（账户 ID）与 segment（normal、cbm 或 partner），与 customer.updated 事件经过同一套校验和服务；"
+        "任何一行有误，整个文件都不导入。"
+    )
 
 
 @admin.register(Product)
@@ -142,12 +146,8 @@ class NewsEntryAdmin(admin.ModelAdmin):
     readonly_fields = ["rule_set"]
 
 
-class OrderImportForm(forms.Form):
-    file = forms.FileField(label=_("订单文件（xlsx 或 csv）"))
-
-
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
     """Orders change only through billing's snapshots: the events API or the import here."""
 
     list_display = [
@@ -165,36 +165,14 @@ class OrderAdmin(ReadOnlyAdmin):
     list_select_related = ["customer", "product", "ambassador__user"]
     search_fields = ["billing_id", "customer__email", "ambassador__user__email"]
     date_hierarchy = "placed_at"
-    change_list_template = "admin/referrals/order/change_list.html"
-
-    def get_urls(self):
-        return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="referrals_order_import"),
-            *super().get_urls(),
-        ]
-
-    def import_view(self, request):
-        if not request.user.has_perm("referrals.import_order"):
-            raise PermissionDenied
-        form = OrderImportForm(request.POST or None, request.FILES or None)
-        errors = []
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                if upload.name.lower().endswith(".xlsx"):
-                    dataset = tablib.Dataset().load(upload.read(), format="xlsx")
-                else:
-                    dataset = tablib.Dataset().load(upload.read().decode("utf-8-sig"), format="csv")
-            except Exception:  # any unreadable file is the user's, not a server error
-                dataset = None
-                messages.error(request, _("无法读取该文件：请上传 xlsx 或 UTF-8 编码的 csv。"))
-            if dataset is not None:
-                applied, errors = orders_import(dataset)
-                if not errors:
-                    messages.success(request, _("已导入 %(n)d 个订单快照。") % {"n": applied})
-                    return redirect("admin:referrals_order_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "errors": errors, "opts": self.model._meta}
-        return render(request, "admin/referrals/order/import.html", context)
+    import_function = staticmethod(orders_import)
+    import_permission = "referrals.import_order"
+    import_title = _lazy("导入订单")
+    import_help = _lazy(
+        "每行一个订单快照，列与计费事件的 order 字段相同：id, customer, product, billing, kind, trial, "
+        "activity, amount, period_days, placed_at, status, paid_at, refunded_amount, refunded_at, version。"
+        "与事件接口经过同一套校验和服务；任何一行有误，整个文件都不导入。"
+    )
 
 
 @admin.register(RebateChange)

@@ -27,6 +27,7 @@ class CustomerProfile(models.Model):
     class Meta:
         verbose_name = _("客户档案")
         verbose_name_plural = pgettext_lazy("plural", "客户档案")
+        permissions = [("import_customerprofile", _("可以导入客户类型"))]
 
     def __str__(self):
         return str(self.customer)

@@ -43,7 +43,7 @@ def test_operations_import_orders_through_the_same_service(operations):
     customer = UserFactory()
     rows = [order_snapshot(customer, id="csv-1"), order_snapshot(customer, id="csv-2", amount="20.00")]
     answer = operations.post(reverse("admin:referrals_order_import"), {"file": orders_csv(rows)}, follow=True)
-    assert "已导入 2 个订单快照" in answer.content.decode()
+    assert "已导入 2 行" in answer.content.decode()
     assert sorted(Order.objects.values_list("billing_id", flat=True)) == ["csv-1", "csv-2"]
     assert all(order.decided_at for order in Order.objects.all())  # every order decided, with a reason
 
@@ -110,3 +110,28 @@ def test_publishing_a_draft_in_the_admin_adds_news_and_freezes_it(operations):
         operations.get(reverse("admin:referrals_ruleset_change", args=[draft.pk])).context["has_change_permission"]
         is False
     )
+
+
+def test_operations_import_customer_segments_through_the_customer_service(operations):
+    from referrals.models import CustomerProfile
+
+    first, second = UserFactory(), UserFactory()
+    content = f"customer,segment\n{first.uid},cbm\n{second.uid},PARTNER\n".encode()
+    answer = operations.post(
+        reverse("admin:referrals_customerprofile_import"), {"file": upload("s.csv", content, "text/csv")}, follow=True
+    )
+    assert "已导入 2 行" in answer.content.decode()
+    assert CustomerProfile.objects.get(customer=first).segment == "cbm"
+    assert CustomerProfile.objects.get(customer=second).segment == "partner"
+
+
+def test_a_bad_segment_row_changes_nothing(operations):
+    from referrals.models import CustomerProfile
+
+    first = UserFactory()
+    content = f"customer,segment\n{first.uid},cbm\nnot-an-id,vip\n".encode()
+    page = operations.post(
+        reverse("admin:referrals_customerprofile_import"), {"file": upload("s.csv", content, "text/csv")}
+    ).content.decode()
+    assert "第 3 行 customer" in page and "第 3 行 segment" in page
+    assert not CustomerProfile.objects.filter(segment="cbm").exists()

@@ -1,9 +1,9 @@
-"""Importing orders from a staff spreadsheet (xlsx or csv) through the same
-checks and the same service as the events API: all rows or none."""
+"""Staff imports from a spreadsheet (xlsx or csv) through the same checks and
+the same services as the events API: all rows or none, each bad row named."""
 
 from django.db import transaction
 
-from .event_schema import ORDER_KEYS, Checker, EventInvalid, order_data_check
+from .event_schema import ORDER_KEYS, SEGMENTS, Checker, EventInvalid, order_data_check
 from .events import APPLY
 
 _INTEGERS = ("period_days", "version")
@@ -26,21 +26,17 @@ def _typed(row):
     return order
 
 
-def orders_import(dataset):
+def _import(dataset, columns, apply_row):
     """Apply every row of a tablib Dataset; returns (rows applied, errors by row).
     With any error nothing is stored."""
-    missing = [key for key in ORDER_KEYS if key not in (dataset.headers or [])]
+    missing = [key for key in columns if key not in (dataset.headers or [])]
     if missing:
         return 0, [{"row": 1, "field": key, "message": "column is missing"} for key in missing]
     errors, applied = [], 0
     with transaction.atomic():
         for number, row in enumerate(dataset.dict, start=2):  # row 1 is the header
-            check = Checker()
-            parsed = order_data_check(check, {"order": _typed(row)})
             try:
-                if check.errors:
-                    raise EventInvalid(check.errors)
-                APPLY["order.updated"](parsed)
+                apply_row(row)
                 applied += 1
             except EventInvalid as invalid:
                 errors += [{"row": number, **error} for error in invalid.errors]
@@ -48,3 +44,30 @@ def orders_import(dataset):
             transaction.set_rollback(True)
             return 0, errors
     return applied, []
+
+
+def _order_row(row):
+    check = Checker()
+    parsed = order_data_check(check, {"order": _typed(row)})
+    if check.errors:
+        raise EventInvalid(check.errors)
+    APPLY["order.updated"](parsed)
+
+
+def _segment_row(row):
+    check = Checker()
+    data = {"customer": check.uid(str(row.get("customer") or "").strip(), "customer")}
+    data["segment"] = check.choice(str(row.get("segment") or "").strip().lower(), "segment", SEGMENTS)
+    if check.errors:
+        raise EventInvalid(check.errors)
+    APPLY["customer.updated"](data)
+
+
+def orders_import(dataset):
+    """Order snapshots, one a row, columns as the events API's order fields."""
+    return _import(dataset, ORDER_KEYS, _order_row)
+
+
+def segments_import(dataset):
+    """Customers' segments, columns `customer` (account id) and `segment`."""
+    return _import(dataset, ("customer", "segment"), _segment_row)

@@ -1,0 +1,465 @@
+#!/usr/bin/env python
+"""Events ingested per second on PostgreSQL (order snapshots for 10,000 customers) against a bare view
+that only stores the raw body, in the same server.
+
+gunicorn (sync workers, DEBUG off, persistent connections) on a throwaway PostgreSQL database and
+Redis, loaded with wrk on 127.0.0.1. wrk's Lua has no HMAC, so before each run the bench writes a
+file of validly signed requests (each a different event id, a real customer uid, product "ecs") and
+bench/signed_requests.lua sends each once. The bare view (bench/urls.py) gets requests of the same
+shape and only INSERTs the raw body, in a transaction like the real view. The two alternate and the
+median of the runs is reported. At the end the database is checked against the answers wrk counted.
+
+Each customer's order arrives as two snapshots, `unpaid` (version 1) and, about a thousand events
+later, `paid` (version 2); half the customers are associated with an ambassador, so their paid
+orders go through the whole rebate decision.
+
+    .venv/bin/python bench/events_ingest.py [--runs 3] [--seconds 10] [--profile]
+"""
+
+import argparse
+import cProfile
+import hashlib
+import hmac
+import io
+import json
+import os
+import pstats
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "portal_bench_events"
+PORT = 8766
+REDIS_URL = "redis://127.0.0.1:6379/13"
+SIGNING_SECRET = "bench-events-signing-secret"
+CUSTOMERS = 10_000
+PROBE_CUSTOMERS = 200  # extra customers, outside the load, for the in-process query count and profile
+BLOCK = 1_000  # a customer's `paid` snapshot follows its `unpaid` one by this many events
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LUA = ROOT / "bench" / "signed_requests.lua"
+RAW_EVENTS_TABLE = "bench_raw_event"  # the same name as in bench/urls.py
+VIEWS = {"bare": "/bench/raw-event", "events": "/api/v1/events"}
+
+
+def environment():
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "ENV_FILE": os.devnull,
+        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "EVENTS_SIGNING_SECRET": SIGNING_SECRET,
+        "PERSONAL_DATA_KEYS": "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDA=",
+        "PERSONAL_DATA_HASH_KEY": "bench",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": REDIS_URL,
+        "CONN_MAX_AGE": "600",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(*args):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment(), check=True)
+
+
+def prepare():
+    """A clean start: a new database with the migrations, the bare view's table, an empty Redis db."""
+    postgres = ["-h", "127.0.0.1", "-U", "postgres"]
+    subprocess.run(["dropdb", *postgres, "--if-exists", "--force", DATABASE], check=True)
+    subprocess.run(["createdb", *postgres, DATABASE], check=True)
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
+    manage("migrate", "-v0")
+    subprocess.run(
+        ["psql", *postgres, "-q", "-d", DATABASE, "-c"]
+        + [
+            f"CREATE TABLE {RAW_EVENTS_TABLE} (id bigserial PRIMARY KEY,"
+            " received_at timestamptz NOT NULL DEFAULT now(), body bytea NOT NULL)"
+        ],
+        check=True,
+    )
+
+
+def django_setup():
+    """Django in this process too, on the bench database: to create the data and check it afterwards."""
+    os.environ.update(environment())
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def create_customers():
+    """10,000 customers (and a few probes), half of them associated with one verified ambassador."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+    from portal.models import User
+    from referrals.models import Association, CustomerProfile
+
+    ambassador = VerifiedAmbassadorFactory()
+    password = make_password(None)  # unusable, and hashed once
+    users = [
+        User(email=f"customer{number}@bench.example", password=password)
+        for number in range(CUSTOMERS + PROBE_CUSTOMERS)
+    ]
+    User.objects.bulk_create(users, batch_size=2000)
+    now = timezone.now()
+    associated = users[::2]
+    CustomerProfile.objects.bulk_create([CustomerProfile(customer=user) for user in associated], batch_size=2000)
+    Association.objects.bulk_create(
+        [
+            Association(
+                customer=user,
+                ambassador=ambassador,
+                visit_id=uuid.uuid4(),
+                started_at=now - timedelta(days=1),
+                expires_at=now + timedelta(days=29),
+            )
+            for user in associated
+        ],
+        batch_size=2000,
+    )
+    return [str(user.uid) for user in users[:CUSTOMERS]], [str(user.uid) for user in users[CUSTOMERS:]]
+
+
+def order_event(number, customers, *, prefix, placed_base):
+    """Event `number` of the sequence: customer slot and version from its place in the sequence."""
+    block, within = divmod(number, 2 * BLOCK)
+    paid = within >= BLOCK
+    slot = block * BLOCK + within % BLOCK
+    customer, order_number = slot % len(customers), slot // len(customers)
+    placed_at = placed_base + timedelta(seconds=slot % 1800)
+    order = {
+        "id": f"{prefix}-{customer:05d}-{order_number}",
+        "customer": customers[customer],
+        "product": "ecs",
+        "billing": "prepaid",
+        "kind": "new",
+        "trial": False,
+        "activity": None,
+        "amount": f"{100 + slot % 900}.00",
+        "period_days": 360,
+        "placed_at": placed_at.isoformat(timespec="seconds"),
+        "status": "paid" if paid else "unpaid",
+        "paid_at": (placed_at + timedelta(minutes=5)).isoformat(timespec="seconds") if paid else None,
+        "refunded_amount": "0.00",
+        "refunded_at": None,
+        "version": 2 if paid else 1,
+    }
+    return {
+        "id": f"evt_{prefix}_{number:09d}",
+        "type": "order.updated",
+        "created": int(time.time()),
+        "data": {"order": order},
+    }
+
+
+def signed(body):
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    digest = hmac.new(SIGNING_SECRET.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}", raw
+
+
+def write_requests(path, first, count, customers, *, prefix, placed_base):
+    """`count` signed requests, events `first` to `first + count - 1`, one a line for the Lua script."""
+    with open(path, "wb") as file:
+        for number in range(first, first + count):
+            signature, raw = signed(order_event(number, customers, prefix=prefix, placed_base=placed_base))
+            file.write(signature.encode() + b"\t" + raw + b"\n")
+
+
+def start_server(workers, log):
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "portal.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment(),
+        stdout=log,
+        stderr=log,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wrk(path, requests_file, seconds, connections, threads):
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA)]
+        + [f"http://127.0.0.1:{PORT}{path}", "--", str(requests_file), path, str(threads)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    answers = re.search(r"answers: 200=(\d+) other=(\d+) repeated=(\d+)", output)
+    first_other = re.search(r"first other answer: (.*)", output)
+    timeouts = re.search(r"Socket errors: .*timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _millis(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": _millis(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "ok": int(answers.group(1)),
+        "errors": int(answers.group(2)),
+        "repeated": int(answers.group(3)),
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
+        "first_other": first_other.group(1) if first_other else "",
+    }
+
+
+def _millis(text):
+    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def verify(results, options):
+    """What the database holds against the 200s wrk counted. A request still in flight when wrk
+    stopped may be stored without wrk counting its answer: at most one per connection per run."""
+    from django.db import connection
+
+    from referrals.models import Event, Order
+
+    def one(sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
+
+    events, orders = Event._meta.db_table, Order._meta.db_table
+    figures = {
+        "events_stored": one(f"SELECT count(*) FROM {events}"),
+        "events_applied": one(f"SELECT count(*) FROM {events} WHERE result->>'applied' = 'true'"),
+        "events_without_order": one(
+            f"SELECT count(*) FROM {events} e WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {orders} o WHERE o.billing_id = e.result->>'order')"
+        ),
+        "orders_in_events": one(f"SELECT count(DISTINCT result->>'order') FROM {events}"),
+        "orders_stored": one(f"SELECT count(*) FROM {orders}"),
+        "orders_paid": one(f"SELECT count(*) FROM {orders} WHERE status = 'paid'"),
+        "orders_with_rebate": one(f"SELECT count(*) FROM {orders} WHERE rebate > 0"),
+        "raw_stored": one(f"SELECT count(*) FROM {RAW_EVENTS_TABLE}"),
+    }
+    slack = options.runs * options.connections
+    answered = {name: sum(run["ok"] for run in runs) for name, runs in results.items()}
+    errors = {name: sum(run["errors"] + run["timeouts"] for run in runs) for name, runs in results.items()}
+    repeated = sum(run["repeated"] for runs in results.values() for run in runs)
+    checks = {
+        "no answer other than 200, no timeout": not any(errors.values()),
+        "no request sent twice (the request files were long enough)": repeated == 0,
+        f"Events stored = events answered 200 (+ up to {slack} in flight)": 0
+        <= figures["events_stored"] - answered["events"]
+        <= slack,
+        "every Event has its Order": figures["events_without_order"] == 0,
+        "Orders stored = distinct orders in the Events": figures["orders_in_events"] == figures["orders_stored"],
+        f"raw rows stored = bare answered 200 (+ up to {slack} in flight)": 0
+        <= figures["raw_stored"] - answered["bare"]
+        <= slack,
+    }
+    return figures, answered, errors, checks
+
+
+def probe(probe_customers, count, profile):
+    """In this process, through Django's test client: the queries of one event of each kind, and
+    optionally a cProfile of `count` events (unpaid then paid for each probe customer)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    placed_base = datetime.now(SHANGHAI) - timedelta(hours=1)
+    # Probe events: event n of this sequence is customer n // 2, unpaid then paid, straight after.
+    bodies = []
+    for number in range(len(probe_customers) * 2):
+        body = order_event(
+            (number // 2) + (number % 2) * BLOCK, probe_customers, prefix="probe", placed_base=placed_base
+        )
+        bodies.append(body)
+
+    def post(body):
+        signature, raw = signed(body)
+        answer = client.post(
+            VIEWS["events"], data=raw, content_type="application/json", HTTP_PORTAL_SIGNATURE=signature
+        )
+        assert answer.status_code == 200, answer.content
+        return answer
+
+    queries = {}
+    # Customer 0 is associated (even index), customer 1 is not.
+    for label, body in [
+        ("unpaid v1, associated customer", bodies[0]),
+        ("paid v2, associated customer", bodies[1]),
+        ("unpaid v1, customer without association", bodies[2]),
+        ("paid v2, customer without association", bodies[3]),
+        ("replay of an event already stored", bodies[3]),
+    ]:
+        with CaptureQueriesContext(connection) as captured:
+            post(body)
+        queries[label] = len(captured)
+    profile_text = ""
+    rest = bodies[4 : 4 + count]
+    if profile and rest:
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for body in rest:
+            post(body)
+        profiler.disable()
+        elapsed = time.perf_counter() - started
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(30)
+        profile_text = f"{len(rest)} events in-process: {elapsed / len(rest) * 1000:.2f} ms each\n" + stream.getvalue()
+    return queries, profile_text
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--max-rate", type=int, default=2500, help="requests/s to sign for the first run of each view (then measured)"
+    )
+    parser.add_argument("--profile", action="store_true", help="also cProfile events applied in-process")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    if options.seconds > 200:
+        raise SystemExit("--seconds must stay well inside the signature's 300 s window")
+
+    started = time.monotonic()
+    prepare()
+    django_setup()
+    customers, probe_customers = create_customers()
+    placed_base = datetime.now(SHANGHAI) - timedelta(hours=1)
+    print(f"setup: {CUSTOMERS:,} customers in {time.monotonic() - started:.0f} s", flush=True)
+
+    results = {"bare": [], "events": []}
+    rate = dict.fromkeys(VIEWS, options.max_rate)
+    observed = dict.fromkeys(VIEWS, 0.0)
+    next_event = {"bare": 0, "events": 0}  # each view's sequence goes on from run to run
+    with tempfile.TemporaryDirectory(prefix="bench-events-") as scratch:
+        log_path = Path(scratch) / "gunicorn.log"
+        with open(log_path, "w") as log:
+            server = start_server(options.workers, log)
+            try:
+                for _ in range(options.runs):
+                    for name, path in VIEWS.items():
+                        count = int(rate[name] * options.seconds) + 2 * options.connections
+                        requests_file = Path(scratch) / f"{name}.txt"
+                        prefix = "raw" if name == "bare" else "bench"
+                        write_requests(
+                            requests_file, next_event[name], count, customers, prefix=prefix, placed_base=placed_base
+                        )
+                        run = wrk(path, requests_file, options.seconds, options.connections, options.threads)
+                        next_event[name] += count
+                        observed[name] = max(observed[name], run["rps"])
+                        rate[name] = max(observed[name] * 1.5, 100)
+                        results[name].append(run)
+                        print(
+                            f"  {name}: {run['rps']:,.0f} req/s, 200: {run['ok']}, other: {run['errors']},"
+                            f" timeouts: {run['timeouts']}, repeated: {run['repeated']}",
+                            flush=True,
+                        )
+            finally:
+                stop_server(server)
+        server_log = log_path.read_text()
+
+    figures, answered, errors, checks = verify(results, options)
+    queries, profile_text = probe(probe_customers, 2 * PROBE_CUSTOMERS - 4, options.profile)
+    median = {
+        name: {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+        for name, runs in results.items()
+    }
+    report(options, results, median, answered, errors, figures, checks, queries, server_log)
+    if profile_text:
+        print("\ncProfile (cumulative), events applied through Django's test client:\n```")
+        print(profile_text.rstrip())
+        print("```")
+    print(f"\ntotal time: {time.monotonic() - started:.0f} s")
+    if not all(checks.values()):
+        raise SystemExit(1)
+
+
+def report(options, results, median, answered, errors, figures, checks, queries, server_log):
+    print(
+        f"\ngunicorn sync -w{options.workers}, wrk -t{options.threads} -c{options.connections} {options.seconds}s,"
+        f" {options.runs} runs, PostgreSQL, {CUSTOMERS:,} customers"
+    )
+    print("| view | events/s | p50 ms | p99 ms | 200 answers | other answers |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    labels = {
+        "bare": "bare view: INSERT of the raw body in a transaction",
+        "events": "`POST /api/v1/events`, `order.updated` snapshots",
+    }
+    for name in results:
+        figures_of = median[name]
+        print(
+            f"| {labels[name]} | {figures_of['rps']:,.0f} | {figures_of['p50']:.2f} | {figures_of['p99']:.2f}"
+            f" | {answered[name]:,} | {errors[name]} |"
+        )
+    ratio = median["events"]["rps"] / median["bare"]["rps"]
+    verdict = "met" if ratio >= 0.4 else "NOT met"
+    print(f"\nratio events/bare (median events/s): {ratio:.2f} (target >= 0.40: {verdict})")
+    print(
+        "runs (events/s): "
+        + "; ".join(f"{name} {[round(run['rps']) for run in runs]}" for name, runs in results.items())
+    )
+    for name, runs in results.items():
+        for run in runs:
+            if run["first_other"]:
+                print(f"first other answer ({name}): {run['first_other']}")
+
+    print("\nqueries per event (one request through Django's test client, same settings and database):")
+    for label, count in queries.items():
+        print(f"- {label}: {count}")
+
+    print("\ndatabase after the runs:")
+    for key, value in figures.items():
+        print(f"- {key.replace('_', ' ')}: {value:,}")
+    print("checks:")
+    for label, passed in checks.items():
+        print(f"- [{'x' if passed else ' '}] {label}")
+    problems = [line for line in server_log.splitlines() if re.search(r"\b(ERROR|CRITICAL|Traceback)\b", line)]
+    print(f"server log: {len(problems)} error lines" + (":" if problems else ""))
+    for line in problems[:10]:
+        print(f"    {line}")
+
+
+if __name__ == "__main__":
+    main()
