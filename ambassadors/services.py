@@ -7,7 +7,7 @@ writes an Ambassador or a Verification.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.personal_data import keyed_hash
@@ -19,7 +19,7 @@ from .verifiers import get_verifier
 
 CONSENT_VERSION = "2026-11"
 # Said to the ambassador when approval finds the identity verified elsewhere (R10.1).
-IDENTITY_TAKEN = _lazy("该身份证号已认证过其他云大使账户，一个身份只能认证一个云大使。")
+IDENTITY_TAKEN = gettext_lazy("该身份证号已认证过其他云大使账户，一个身份只能认证一个云大使。")
 
 
 class AmbassadorError(Exception):

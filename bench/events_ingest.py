@@ -9,7 +9,7 @@ bench/signed_requests.lua sends each once. The bare view (bench/urls.py) gets re
 shape and only INSERTs the raw body, in a transaction like the real view. The two alternate and the
 median of the runs is reported. At the end the database is checked against the answers wrk counted.
 
-Each customer's order arrives as two snapshots, `unpaid` (version 1) and, about a thousand events
+Each customer's order arrives as two snapshots, `unpaid` (version 1) and, about 250 events
 later, `paid` (version 2); half the customers are associated with an ambassador, so their paid
 orders go through the whole rebate decision.
 
@@ -45,7 +45,7 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 SIGNING_SECRET = "bench-events-signing-secret"
 CUSTOMERS = 10_000
 PROBE_CUSTOMERS = 200  # extra customers, outside the load, for the in-process query count and profile
-BLOCK = 1_000  # a customer's `paid` snapshot follows its `unpaid` one by this many events
+BLOCK = 250  # a customer's `paid` snapshot follows its `unpaid` one by this many events
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LUA = ROOT / "bench" / "signed_requests.lua"
 RAW_EVENTS_TABLE = "bench_raw_event"  # the same name as in bench/urls.py
@@ -293,8 +293,8 @@ def verify(results, options):
 
 
 def probe(probe_customers, count, profile):
-    """In this process, through Django's test client: the queries of one event of each kind, and
-    optionally a cProfile of `count` events (unpaid then paid for each probe customer)."""
+    """In this process, through Django's test client: the queries of one event of each kind, the mean
+    time of 100 events, and optionally a cProfile of `count` more (unpaid then paid for each probe customer)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -329,20 +329,28 @@ def probe(probe_customers, count, profile):
         with CaptureQueriesContext(connection) as captured:
             post(body)
         queries[label] = len(captured)
+    timed = bodies[4:104]
+    started = time.perf_counter()
+    for body in timed:
+        post(body)
+    milliseconds = {"events": (time.perf_counter() - started) / len(timed) * 1000}
+    started = time.perf_counter()
+    for body in timed:
+        signature, raw = signed(body)
+        client.post(VIEWS["bare"], data=raw, content_type="application/json", HTTP_PORTAL_SIGNATURE=signature)
+    milliseconds["bare"] = (time.perf_counter() - started) / len(timed) * 1000
     profile_text = ""
-    rest = bodies[4 : 4 + count]
+    rest = bodies[104 : 104 + count]
     if profile and rest:
         profiler = cProfile.Profile()
-        started = time.perf_counter()
         profiler.enable()
         for body in rest:
             post(body)
         profiler.disable()
-        elapsed = time.perf_counter() - started
         stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(30)
-        profile_text = f"{len(rest)} events in-process: {elapsed / len(rest) * 1000:.2f} ms each\n" + stream.getvalue()
-    return queries, profile_text
+        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(40)
+        profile_text = f"{len(rest)} events:\n" + stream.getvalue()
+    return queries, milliseconds, profile_text
 
 
 def main():
@@ -363,6 +371,7 @@ def main():
         raise SystemExit("--seconds must stay well inside the signature's 300 s window")
 
     started = time.monotonic()
+    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)", flush=True)
     prepare()
     django_setup()
     customers, probe_customers = create_customers()
@@ -401,22 +410,22 @@ def main():
         server_log = log_path.read_text()
 
     figures, answered, errors, checks = verify(results, options)
-    queries, profile_text = probe(probe_customers, 2 * PROBE_CUSTOMERS - 4, options.profile)
+    queries, milliseconds, profile_text = probe(probe_customers, 2 * PROBE_CUSTOMERS - 104, options.profile)
     median = {
         name: {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
         for name, runs in results.items()
     }
-    report(options, results, median, answered, errors, figures, checks, queries, server_log)
+    report(options, results, median, answered, errors, figures, checks, queries, milliseconds, server_log)
     if profile_text:
         print("\ncProfile (cumulative), events applied through Django's test client:\n```")
         print(profile_text.rstrip())
         print("```")
-    print(f"\ntotal time: {time.monotonic() - started:.0f} s")
+    print(f"\ntotal time: {time.monotonic() - started:.0f} s; load average at the end: {os.getloadavg()[0]:.2f}")
     if not all(checks.values()):
         raise SystemExit(1)
 
 
-def report(options, results, median, answered, errors, figures, checks, queries, server_log):
+def report(options, results, median, answered, errors, figures, checks, queries, milliseconds, server_log):
     print(
         f"\ngunicorn sync -w{options.workers}, wrk -t{options.threads} -c{options.connections} {options.seconds}s,"
         f" {options.runs} runs, PostgreSQL, {CUSTOMERS:,} customers"
@@ -448,6 +457,10 @@ def report(options, results, median, answered, errors, figures, checks, queries,
     print("\nqueries per event (one request through Django's test client, same settings and database):")
     for label, count in queries.items():
         print(f"- {label}: {count}")
+    print(
+        "mean time per request in-process, one after another (100 events, unpaid and paid):"
+        f" events {milliseconds['events']:.1f} ms, bare {milliseconds['bare']:.1f} ms"
+    )
 
     print("\ndatabase after the runs:")
     for key, value in figures.items():

@@ -3,7 +3,7 @@ through the services, driven by visits and billing events."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from .admin_imports import SpreadsheetImportMixin
@@ -79,8 +79,8 @@ class CustomerProfileAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
     search_fields = ["customer__email"]
     import_function = staticmethod(segments_import)
     import_permission = "referrals.import_customerprofile"
-    import_title = _lazy("导入客户类型")
-    import_help = _lazy(
+    import_title = gettext_lazy("导入客户类型")
+    import_help = gettext_lazy(
         "两列：customer（账户 ID）与 segment（normal、cbm 或 partner），与 customer.updated 事件经过同一套校验和服务；"
         "任何一行有误，整个文件都不导入。"
     )
@@ -167,8 +167,8 @@ class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
     date_hierarchy = "placed_at"
     import_function = staticmethod(orders_import)
     import_permission = "referrals.import_order"
-    import_title = _lazy("导入订单")
-    import_help = _lazy(
+    import_title = gettext_lazy("导入订单")
+    import_help = gettext_lazy(
         "每行一个订单快照，列与计费事件的 order 字段相同：id, customer, product, billing, kind, trial, "
         "activity, amount, period_days, placed_at, status, paid_at, refunded_amount, refunded_at, version。"
         "与事件接口经过同一套校验和服务；任何一行有误，整个文件都不导入。"

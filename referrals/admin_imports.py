@@ -7,10 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 
 class SpreadsheetForm(forms.Form):
-    file = forms.FileField(label=_("文件（xlsx 或 csv）"))
+    file = forms.FileField(label=gettext_lazy("文件（xlsx 或 csv）"))
 
 
 class SpreadsheetImportMixin:
@@ -41,7 +42,9 @@ class SpreadsheetImportMixin:
             else:
                 applied, errors = type(self).import_function(dataset)
                 if not errors:
-                    messages.success(request, _("已导入 %(n)d 行。") % {"n": applied})
+                    messages.success(
+                        request, ngettext("已导入 %(n)d 行。", "已导入 %(n)d 行。", applied) % {"n": applied}
+                    )
                     return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         context = {
             **self.admin_site.each_context(request),

@@ -1,0 +1,392 @@
+#!/usr/bin/env python
+"""The 返利订单 page and its API for an ambassador with 100,000 orders: latency p50/p99 and query count,
+against a bare Django view in the same run.
+
+gunicorn (sync workers, DEBUG off, persistent connections) on a throwaway PostgreSQL database and
+Redis, loaded with wrk on 127.0.0.1 with a logged-in session cookie (made in this process with
+Django's test client, against the same database). The ambassador's orders are bulk-created: first
+1,000, measured, then up to 100,000, measured again. At each size: the bare view, the bare view
+that loads the session's user, `/center/orders/` page 1 and its last page, and
+`/api/v1/me/rebate-orders` page 1 and its last page, alternating; the median of the runs is reported.
+Each answer is checked to be a 200 (wrk alone counts a redirect to the log-in page as a success),
+and the queries of each view are counted in this process with CaptureQueriesContext.
+
+    .venv/bin/python bench/rebate_orders_page.py [--runs 3] [--seconds 5] [--rows 1000,100000]
+"""
+
+import argparse
+import http.client
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "portal_bench_orders"
+PORT = 8767
+REDIS_URL = "redis://127.0.0.1:6379/12"
+LUA = ROOT / "bench" / "count_status.lua"
+CUSTOMERS = 20
+BATCH = 5_000
+TARGET = 3  # the page under 3x the latency of the bare view
+
+
+def environment():
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "ENV_FILE": os.devnull,
+        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "EVENTS_SIGNING_SECRET": "bench",
+        "PERSONAL_DATA_KEYS": "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDA=",
+        "PERSONAL_DATA_HASH_KEY": "bench",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": REDIS_URL,
+        "CONN_MAX_AGE": "600",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(*args):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment(), check=True)
+
+
+def prepare():
+    """A clean start: a new database with the migrations, an empty Redis db, the static manifest."""
+    postgres = ["-h", "127.0.0.1", "-U", "postgres"]
+    subprocess.run(["dropdb", *postgres, "--if-exists", "--force", DATABASE], check=True)
+    subprocess.run(["createdb", *postgres, DATABASE], check=True)
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
+    manage("migrate", "-v0")
+    manage("collectstatic", "--noinput", "-v0")
+
+
+def django_setup():
+    """Django in this process too, on the bench database: the data, the session and the query counts."""
+    os.environ.update(environment())
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def create_ambassador():
+    """A verified ambassador and the customers their orders are spread over."""
+    from django.contrib.auth.hashers import make_password
+
+    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+    from portal.models import User
+
+    ambassador = VerifiedAmbassadorFactory()
+    password = make_password(None)
+    customers = User.objects.bulk_create(
+        [User(email=f"customer{number}@bench.example", password=password) for number in range(CUSTOMERS)]
+    )
+    return ambassador, customers
+
+
+def orders_add(ambassador, customers, start, stop, now):
+    """Orders `start` to `stop - 1`, newest first: one every 259 s going back (100,000 span ~300 days).
+    One in 20 is invalid (same person), one in 20 refunded in full; all are listed on the page."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from referrals.models import Order, OrderType, Product, Reason
+
+    product = Product.objects.get(code="ecs")
+    types = [OrderType.MEMBER_FIRST_PURCHASE, OrderType.NEW_PURCHASE, OrderType.RENEWAL, OrderType.UPGRADE]
+    for first in range(start, stop, BATCH):
+        batch = []
+        for number in range(first, min(first + BATCH, stop)):
+            placed = now - timedelta(hours=1, seconds=259 * number)
+            amount = Decimal(100 + number % 900)
+            reason = {7: Reason.SAME_PERSON, 13: Reason.REFUNDED}.get(number % 20, "")
+            batch.append(
+                Order(
+                    billing_id=f"bench-{number:06d}",
+                    customer=customers[number % len(customers)],
+                    product=product,
+                    billing="prepaid",
+                    kind="new",
+                    amount=amount,
+                    period_days=30,
+                    placed_at=placed,
+                    status="refunded" if reason == Reason.REFUNDED else "paid",
+                    paid_at=placed,
+                    refunded_amount=amount if reason == Reason.REFUNDED else Decimal("0"),
+                    refunded_at=placed + timedelta(days=1) if reason == Reason.REFUNDED else None,
+                    version=1,
+                    ambassador=ambassador,
+                    order_type=types[number % len(types)],
+                    rate=Decimal("0.25"),
+                    rebate=Decimal("0") if reason else amount * Decimal("0.25"),
+                    reason=reason,
+                    decided_at=placed,
+                    settles_on=timezone.localtime(placed).date() + timedelta(days=30),
+                )
+            )
+        Order.objects.bulk_create(batch)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {Order._meta.db_table}")  # as autovacuum would have by then
+
+
+def views_for(rows):
+    """name → (path, text the answer must contain)."""
+    from portal.api import PAGE_SIZE
+    from referrals.rebate_views import ORDERS_PER_PAGE
+
+    oldest = f"bench-{rows - 1:06d}"
+    last_page, last_api_page = math.ceil(rows / ORDERS_PER_PAGE), math.ceil(rows / PAGE_SIZE)
+    return {
+        "bare": ("/bench/bare", "ok"),
+        "bare_user": ("/bench/bare-user", "ok"),
+        "page_1": ("/center/orders/", "bench-000000<"),
+        "page_last": (f"/center/orders/?page={last_page}", f"{oldest}<"),
+        "api_1": ("/api/v1/me/rebate-orders", '"order": "bench-000000"'),
+        "api_last": (f"/api/v1/me/rebate-orders?page={last_api_page}", f'"order": "{oldest}"'),
+    }
+
+
+LABELS = {
+    "bare": "bare `HttpResponse('ok')`",
+    "bare_user": "bare + session user loaded",
+    "page_1": "`/center/orders/` page 1",
+    "page_last": "`/center/orders/` last page",
+    "api_1": "`/api/v1/me/rebate-orders` page 1",
+    "api_last": "`/api/v1/me/rebate-orders` last page",
+}
+
+
+def session_cookie(ambassador):
+    """A logged-in session stored in the bench database, as the Cookie header a browser would send,
+    with the device cookie the portal gives every browser (so no view sets it again)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from referrals.cookies import DEVICE_COOKIE
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(ambassador.user)
+    assert client.get("/bench/bare").status_code == 200
+    cookies = [settings.SESSION_COOKIE_NAME, DEVICE_COOKIE]
+    return client, "; ".join(f"{name}={client.cookies[name].value}" for name in cookies)
+
+
+def query_counts(client, views, repeat=20):
+    """Each view's queries, and its mean time in this process (requests one after another, no queueing)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts, milliseconds = {}, {}
+    for name, (path, expected) in views.items():
+        client.get(path)  # warm: the first request of a process may load more
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.get(path)
+        assert answer.status_code == 200 and expected in answer.content.decode(), (name, answer.status_code)
+        counts[name] = len(captured)
+        started = time.perf_counter()
+        for _ in range(repeat):
+            client.get(path)
+        milliseconds[name] = (time.perf_counter() - started) / repeat * 1000
+    return counts, milliseconds
+
+
+def preflight(views, cookie):
+    """Through gunicorn, once each, before wrk: a 200 carrying the expected rows (so the session works)."""
+    for name, (path, expected) in views.items():
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        connection.request("GET", path, headers={"Cookie": cookie})
+        answer = connection.getresponse()
+        body = answer.read().decode()
+        connection.close()
+        if answer.status != 200 or expected not in body:
+            raise SystemExit(f"{name} {path}: {answer.status}, {expected!r} not in the answer: {body[:300]}")
+        if name == "api_1":
+            assert json.loads(body)["count"] > 0
+
+
+def start_server(workers, log):
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "portal.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment(),
+        stdout=log,
+        stderr=log,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wrk(path, cookie, seconds, connections, threads):
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA)]
+        + ["-H", f"Cookie: {cookie}", f"http://127.0.0.1:{PORT}{path}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    answers = re.search(r"answers: 200=(\d+) other=(\d+)", output)
+    first_other = re.search(r"first other answer: (.*)", output)
+    timeouts = re.search(r"Socket errors: .*timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _millis(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": _millis(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "ok": int(answers.group(1)),
+        "errors": int(answers.group(2)) + (int(timeouts.group(1)) if timeouts else 0),
+        "first_other": first_other.group(1) if first_other else "",
+    }
+
+
+def _millis(text):
+    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rows", default="1000,100000", help="order counts to measure at, growing")
+    options = parser.parse_args()
+    sizes = sorted(int(rows) for rows in options.rows.split(","))
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    started = time.monotonic()
+    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)", flush=True)
+    prepare()
+    django_setup()
+    from django.utils import timezone
+
+    ambassador, customers = create_ambassador()
+    client, cookie = session_cookie(ambassador)
+    now = timezone.now()
+    results, queries, in_process = {}, {}, {}
+    with tempfile.TemporaryDirectory(prefix="bench-orders-") as scratch:
+        log_path = Path(scratch) / "gunicorn.log"
+        with open(log_path, "w") as log:
+            server = start_server(options.workers, log)
+            try:
+                stored = 0
+                for rows in sizes:
+                    began = time.monotonic()
+                    orders_add(ambassador, customers, stored, rows, now)
+                    stored = rows
+                    print(f"{rows:,} orders stored ({time.monotonic() - began:.0f} s)", flush=True)
+                    views = views_for(rows)
+                    queries[rows], in_process[rows] = query_counts(client, views)
+                    preflight(views, cookie)
+                    results[rows] = {name: [] for name in views}
+                    for _ in range(options.runs):
+                        for name, (path, _expected) in views.items():
+                            run = wrk(path, cookie, options.seconds, options.connections, options.threads)
+                            results[rows][name].append(run)
+                            print(
+                                f"  {rows:,} {name}: {run['rps']:,.0f} req/s, p50 {run['p50']:.1f} ms,"
+                                f" p99 {run['p99']:.1f} ms, other answers {run['errors']}",
+                                flush=True,
+                            )
+            finally:
+                stop_server(server)
+        server_log = log_path.read_text()
+
+    met = report(options, results, queries, in_process, server_log)
+    print(f"\ntotal time: {time.monotonic() - started:.0f} s; load average at the end: {os.getloadavg()[0]:.2f}")
+    if not met["answers"]:
+        raise SystemExit(1)
+
+
+def report(options, results, queries, in_process, server_log):
+    print(
+        f"\ngunicorn sync -w{options.workers}, wrk -t{options.threads} -c{options.connections} {options.seconds}s,"
+        f" {options.runs} runs, PostgreSQL, logged-in ambassador (session in the database)"
+    )
+    print("| orders | view | req/s | p50 ms | p99 ms | queries | p50 / bare | p99 / bare | in-process ms | non-200 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    verdicts, all_answers_ok = [], True
+    for rows, views in results.items():
+        median = {
+            name: {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+            for name, runs in views.items()
+        }
+        bare = median["bare"]
+        for name, runs in views.items():
+            figures = median[name]
+            errors = sum(run["errors"] for run in runs)
+            all_answers_ok = all_answers_ok and errors == 0 and all(run["ok"] > 0 for run in runs)
+            p50_ratio, p99_ratio = figures["p50"] / bare["p50"], figures["p99"] / bare["p99"]
+            print(
+                f"| {rows:,} | {LABELS[name]} | {figures['rps']:,.0f} | {figures['p50']:.2f} | {figures['p99']:.2f}"
+                f" | {queries[rows][name]} | {p50_ratio:.2f} | {p99_ratio:.2f} | {in_process[rows][name]:.2f}"
+                f" | {errors} |"
+            )
+            if name.startswith("page_"):
+                verdicts.append((rows, name, p50_ratio, p99_ratio))
+    print(
+        "(in-process ms: mean of 20 requests one after another through Django's test client, no queueing;"
+        " wrk's latencies include the queue of 16 connections on 2 workers)"
+    )
+    print(f"\ntarget: the page under {TARGET}x the latency of the bare view, at any row count")
+    for rows, name, p50_ratio, p99_ratio in verdicts:
+        verdict = "met" if p50_ratio < TARGET and p99_ratio < TARGET else "NOT met"
+        print(f"- {rows:,} orders, {LABELS[name]}: p50 {p50_ratio:.2f}x, p99 {p99_ratio:.2f}x: {verdict}")
+    for rows, views in results.items():
+        print(
+            f"runs at {rows:,} (req/s): "
+            + "; ".join(f"{name} {[round(run['rps']) for run in runs]}" for name, runs in views.items())
+        )
+        for name, runs in views.items():
+            for run in runs:
+                if run["first_other"]:
+                    print(f"first other answer ({rows:,} {name}): {run['first_other']}")
+    problems = [line for line in server_log.splitlines() if re.search(r"\b(ERROR|CRITICAL|Traceback)\b", line)]
+    print(f"server log: {len(problems)} error lines" + (":" if problems else ""))
+    for line in problems[:10]:
+        print(f"    {line}")
+    return {"answers": all_answers_ok and not problems}
+
+
+if __name__ == "__main__":
+    main()
