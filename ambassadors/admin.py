@@ -11,8 +11,24 @@ from . import services
 from .models import Ambassador, Verification
 
 
+class MaskedIdentityMixin:
+    """Personal data in the admin, masked: staff never see it in clear here."""
+
+    @admin.display(description=_("真实姓名"))
+    def masked_legal_name(self, obj):
+        return obj.masked_legal_name
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, obj):
+        return obj.masked_id_number
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return obj.masked_phone
+
+
 @admin.register(Ambassador)
-class AmbassadorAdmin(admin.ModelAdmin):
+class AmbassadorAdmin(MaskedIdentityMixin, admin.ModelAdmin):
     """Shows the binding masked; nothing about it can be edited (R10.1)."""
 
     list_display = ["user", "masked_legal_name", "program_state_display", "joined_at", "verified_at"]
@@ -36,18 +52,6 @@ class AmbassadorAdmin(admin.ModelAdmin):
     @admin.display(description=_("状态"))
     def program_state_display(self, obj):
         return obj.program_state.label
-
-    @admin.display(description=_("真实姓名"))
-    def masked_legal_name(self, obj):
-        return obj.masked_legal_name
-
-    @admin.display(description=_("身份证号"))
-    def masked_id_number(self, obj):
-        return obj.masked_id_number
-
-    @admin.display(description=_("手机号"))
-    def masked_phone(self, obj):
-        return obj.masked_phone
 
     @admin.display(description=_("支付宝账号"))
     def masked_alipay_account(self, obj):
@@ -86,7 +90,7 @@ class VerificationDecisionForm(forms.ModelForm):
 
 
 @admin.register(Verification)
-class VerificationAdmin(admin.ModelAdmin):
+class VerificationAdmin(MaskedIdentityMixin, admin.ModelAdmin):
     list_display = ["submitted_at", "ambassador", "masked_legal_name", "masked_id_number", "status", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["ambassador__user", "decided_by"]
@@ -106,18 +110,6 @@ class VerificationAdmin(admin.ModelAdmin):
         "reject_reason",
     ]
     readonly_fields = readonly
-
-    @admin.display(description=_("真实姓名"))
-    def masked_legal_name(self, obj):
-        return obj.masked_legal_name
-
-    @admin.display(description=_("身份证号"))
-    def masked_id_number(self, obj):
-        return obj.masked_id_number
-
-    @admin.display(description=_("手机号"))
-    def masked_phone(self, obj):
-        return obj.masked_phone
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj and obj.status == Verification.Status.SUBMITTED and self._may_decide(request):
