@@ -209,6 +209,18 @@ def start_server(workers, log):
     raise SystemExit("gunicorn did not start")
 
 
+def settle():
+    """Wait for the requests wrk left queued when it stopped: the server answers the bare view at once
+    again (a request waits behind the queue), so the next run does not inherit the last one's backlog."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        began = time.monotonic()
+        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=30).read()
+        if time.monotonic() - began < 0.02:
+            return
+        time.sleep(0.2)
+
+
 def stop_server(server):
     server.send_signal(signal.SIGTERM)
     try:
@@ -220,7 +232,8 @@ def stop_server(server):
 
 def wrk(path, requests_file, seconds, connections, threads):
     output = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA)]
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+        + ["-s", str(LUA)]
         + [f"http://127.0.0.1:{PORT}{path}", "--", str(requests_file), path, str(threads)],
         check=True,
         capture_output=True,
@@ -390,6 +403,7 @@ def main():
                 for _ in range(options.runs):
                     for name, path in VIEWS.items():
                         count = int(rate[name] * options.seconds) + 2 * options.connections
+                        settle()
                         requests_file = Path(scratch) / f"{name}.txt"
                         prefix = "raw" if name == "bare" else "bench"
                         write_requests(

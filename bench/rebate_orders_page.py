@@ -245,6 +245,18 @@ def start_server(workers, log):
     raise SystemExit("gunicorn did not start")
 
 
+def settle():
+    """Wait for the requests wrk left queued when it stopped: the server answers the bare view at once
+    again (a request waits behind the queue), so the next run does not inherit the last one's backlog."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        began = time.monotonic()
+        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=30).read()
+        if time.monotonic() - began < 0.02:
+            return
+        time.sleep(0.2)
+
+
 def stop_server(server):
     server.send_signal(signal.SIGTERM)
     try:
@@ -256,7 +268,8 @@ def stop_server(server):
 
 def wrk(path, cookie, seconds, connections, threads):
     output = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA)]
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+        + ["-s", str(LUA)]
         + ["-H", f"Cookie: {cookie}", f"http://127.0.0.1:{PORT}{path}"],
         check=True,
         capture_output=True,
@@ -321,6 +334,7 @@ def main():
                     results[rows] = {name: [] for name in views}
                     for _ in range(options.runs):
                         for name, (path, _expected) in views.items():
+                            settle()
                             run = wrk(path, cookie, options.seconds, options.connections, options.threads)
                             results[rows][name].append(run)
                             print(
