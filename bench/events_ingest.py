@@ -265,7 +265,14 @@ def verify(results, options):
     stopped may be stored without wrk counting its answer: at most one per connection per run."""
     from django.db import connection
 
+    from referrals.events import events_process
     from referrals.models import Event, Order
+
+    # The API stores events; workers apply them. Apply the backlog here, in one
+    # process, and time it: the rate one worker decides orders at.
+    started = time.perf_counter()
+    processed = events_process()
+    processing_seconds = time.perf_counter() - started
 
     def one(sql):
         with connection.cursor() as cursor:
@@ -285,6 +292,9 @@ def verify(results, options):
         "orders_paid": one(f"SELECT count(*) FROM {orders} WHERE status = 'paid'"),
         "orders_with_rebate": one(f"SELECT count(*) FROM {orders} WHERE rebate > 0"),
         "raw_stored": one(f"SELECT count(*) FROM {RAW_EVENTS_TABLE}"),
+        "events_processed_after_the_run": processed,
+        "events_processed_per_second_by_one_worker": round(processed / processing_seconds, 1) if processed else 0,
+        "events_not_processed": one(f"SELECT count(*) FROM {events} WHERE status <> 'processed'"),
     }
     slack = options.runs * options.connections
     answered = {name: sum(run["ok"] for run in runs) for name, runs in results.items()}
@@ -296,6 +306,7 @@ def verify(results, options):
         f"Events stored = events answered 200 (+ up to {slack} in flight)": 0
         <= figures["events_stored"] - answered["events"]
         <= slack,
+        "every Event applied by a worker, none failed or left waiting": figures["events_not_processed"] == 0,
         "every Event has its Order": figures["events_without_order"] == 0,
         "Orders stored = distinct orders in the Events": figures["orders_in_events"] == figures["orders_stored"],
         f"raw rows stored = bare answered 200 (+ up to {slack} in flight)": 0

@@ -90,10 +90,12 @@ def _page(request, rows):
 def rebate_orders(request, ambassador):
     today = timezone.localdate()
     filters = rebate_selectors.filters_from_query(request.GET)
-    page, meta = _page(request, rebate_selectors.rebate_orders_of(ambassador, today=today, **filters))
+    rows, older = rebate_selectors.rebate_orders_page(
+        ambassador, before=request.GET.get("before"), size=PAGE_SIZE, today=today, **filters
+    )
     return JsonResponse(
         {
-            **meta,
+            "next": older,  # pass as ?before= for the next, older page
             "results": [
                 {
                     "order": order.billing_id,
@@ -107,7 +109,7 @@ def rebate_orders(request, ambassador):
                     "settles_on": order.settles_on.isoformat() if order.settles_on else None,
                     "reason": order.reason or None,
                 }
-                for order in page
+                for order in rows
             ],
         }
     )

@@ -2,6 +2,7 @@
 pages that are not built yet cannot drift apart."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,13 @@ class Section:
 
     @property
     def url(self):
-        return reverse(self.url_name) if self.built else reverse("center:section", args=[self.slug])
+        return _url(self.url_name, self.slug)
+
+
+@cache
+def _url(url_name, slug):
+    # The menu is on every page: reverse each entry once per process.
+    return reverse(url_name) if url_name else reverse("center:section", args=[slug])
 
 
 SECTIONS = [

@@ -7,6 +7,8 @@ from django_q.models import Schedule
 SCHEDULES = [
     # name, function, schedule type, minutes between runs (for MINUTES)
     ("flush referral visits", "referrals.tasks.flush_visits", Schedule.MINUTES, 1),
+    # Events are applied as they arrive (the API wakes a worker); this catches any left waiting.
+    ("process billing events", "referrals.tasks.process_events", Schedule.MINUTES, 1),
     ("expire associations", "referrals.tasks.expire_associations", Schedule.HOURLY, None),
     ("compute quarterly bonus", "referrals.tasks.compute_quarterly_bonus", Schedule.DAILY, None),
 ]

@@ -123,6 +123,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions are read from Redis and written through to the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -228,6 +230,10 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # The real-name verifier: staff review in the admin (ambassadors/verifiers.py).
 AMBASSADOR_VERIFIER = env.str("AMBASSADOR_VERIFIER", default="ambassadors.verifiers.StaffReviewVerifier")
+
+# Billing events are stored by the API and applied by workers; the API wakes
+# one at most this often (a scheduled run catches anything left waiting).
+EVENTS_KICK_SECONDS = env.int("EVENTS_KICK_SECONDS", default=1)
 
 # Referrals (R3). The attribution model is data, not code spread through views (R3.6).
 REFERRAL_ATTRIBUTION = {

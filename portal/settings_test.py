@@ -27,3 +27,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# Tasks run in the test process, at once: an accepted event is applied before the
+# API answers, so tests read its effects straight away.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+EVENTS_KICK_SECONDS = 0

@@ -5,7 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .event_schema import EventInvalid, parse_event
-from .events import event_receive, signature_valid
+from .events import event_accept, signature_valid
 
 
 @csrf_exempt  # machine to machine: authenticated by the HMAC signature instead
@@ -21,5 +21,8 @@ def events(request):
         envelope = parse_event(raw_body)
     except EventInvalid as invalid:
         return JsonResponse({"errors": invalid.errors}, status=400)
-    status, answer = event_receive(envelope, raw_body)
+    try:
+        status, answer = event_accept(envelope, raw_body)
+    except EventInvalid as invalid:
+        return JsonResponse({"errors": invalid.errors}, status=400)
     return JsonResponse(answer, status=status)

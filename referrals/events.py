@@ -2,22 +2,28 @@
 
 import hashlib
 import hmac
+import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
 
 from ambassadors.identity import identity_signal_record
 from ambassadors.models import IdentitySignal
 from portal import personal_data
 from portal.models import User
 
-from .event_schema import Envelope, EventInvalid
+from .event_schema import Envelope, EventInvalid, parse_event
 from .models import Event, Product
 from .orders import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
 from .services import customer_segment_set
 
 SIGNATURE_TOLERANCE = 300  # seconds, either way
+
+logger = logging.getLogger(__name__)
 
 
 def signature_valid(header, raw_body, *, now=None):
@@ -37,33 +43,104 @@ def signature_valid(header, raw_body, *, now=None):
     return any(hmac.compare_digest(expected, signature) for signature in signatures)
 
 
-def event_receive(envelope: Envelope, raw_body: bytes):
-    """Apply an event once; returns (HTTP status, JSON answer).
+def event_accept(envelope: Envelope, raw_body: bytes):
+    """Store a well-formed, signed event once and have a worker apply it;
+    returns (HTTP status, JSON answer).
 
-    A replay of the same id and body answers the first result; the same id
-    with another body answers 409. Bad references answer 400; in every
-    refusal nothing is stored.
+    What the answer promises is that the event is stored and will be applied:
+    the same id and body again answers the same; the same id with another body
+    answers 409; an unknown customer or product answers 400 and nothing is
+    stored. Applying it (deciding the order) happens in `events_process`, off
+    the request (docs/ARCHITECTURE.md, "The events API").
     """
+    _references_check(envelope)
     body_sha256 = hashlib.sha256(raw_body).hexdigest()
-    seen = Event.objects.filter(id=envelope.id).first()
-    if seen is not None:
-        return _replay(seen, body_sha256)
-    try:
-        with transaction.atomic():
-            result = APPLY[envelope.type](envelope.data)
-            Event.objects.create(id=envelope.id, type=envelope.type, body_sha256=body_sha256, result=result)
-    except EventInvalid as invalid:
-        return 400, {"errors": invalid.errors}
-    except IntegrityError:
-        # The same id arrived twice at once; the other request stored it first.
-        return _replay(Event.objects.get(id=envelope.id), body_sha256)
-    return 200, result
-
-
-def _replay(seen, body_sha256):
+    if _insert(envelope, raw_body, body_sha256):
+        _kick_processing()
+        return 200, _accepted(envelope.id)
+    seen = Event.objects.only("body_sha256").get(id=envelope.id)
     if seen.body_sha256 != body_sha256:
         return 409, {"errors": [{"field": "id", "message": "was used before with a different body"}]}
-    return 200, seen.result
+    return 200, _accepted(envelope.id)
+
+
+def _accepted(event_id):
+    return {"event": event_id, "accepted": True}
+
+
+def _references_check(envelope):
+    """The customer and product must be known before an event is accepted (400 otherwise)."""
+    data = envelope.data
+    prefix = "data.order." if envelope.type == "order.updated" else "data."
+    errors = []
+    if not User.objects.filter(uid=data["customer"]).exists():
+        errors.append({"field": f"{prefix}customer", "message": "is not a known account"})
+    if envelope.type == "order.updated" and not Product.objects.filter(code=data["product"]).exists():
+        errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
+    if errors:
+        raise EventInvalid(errors)
+
+
+def _insert(envelope, raw_body, body_sha256):
+    """One statement: stored, or already there (then False). No read before the write."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, type, body, body_sha256, received_at, status, attempts, result, error)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 0, %s, '') ON CONFLICT (id) DO NOTHING RETURNING id",
+            [envelope.id, envelope.type, raw_body.decode(), body_sha256, timezone.now(), Event.Status.RECEIVED, "{}"],
+        )
+        return cursor.fetchone() is not None
+
+
+def _kick_processing():
+    """Wake a worker, at most once per EVENTS_KICK_SECONDS: it takes every waiting event."""
+    if cache.add("referrals:events:kick", 1, timeout=settings.EVENTS_KICK_SECONDS):
+        async_task("referrals.tasks.process_events")
+
+
+MAX_ATTEMPTS = 5
+
+
+def events_process(*, limit=None):
+    """Apply waiting events, oldest first, each in its own transaction; returns how many succeeded.
+
+    Workers take different events (SKIP LOCKED). An event that fails is retried
+    on later runs and marked failed after MAX_ATTEMPTS, for staff to look at;
+    it is never dropped."""
+    done, tried = 0, []
+    while limit is None or done < limit:
+        with transaction.atomic():
+            event = (
+                Event.objects.select_for_update(skip_locked=True)
+                .filter(status=Event.Status.RECEIVED)
+                .exclude(pk__in=tried)  # a failure waits for the next run, not a tight loop
+                .order_by("received_at", "pk")
+                .first()
+            )
+            if event is None:
+                break
+            tried.append(event.pk)
+            done += _apply(event)
+    return done
+
+
+def _apply(event):
+    event.attempts += 1
+    try:
+        with transaction.atomic():
+            envelope = parse_event(event.body.encode())
+            event.result = APPLY[envelope.type](envelope.data)
+        event.status = Event.Status.PROCESSED
+        event.processed_at = timezone.now()
+        event.error = ""
+    except Exception as error:  # any failure is kept on the event and retried
+        logger.exception("event %s not applied (attempt %d)", event.pk, event.attempts)
+        event.error = f"{type(error).__name__}: {error}"[:2000]
+        if event.attempts >= MAX_ATTEMPTS:
+            event.status = Event.Status.FAILED
+    event.save(update_fields=["attempts", "result", "status", "processed_at", "error"])
+    return event.status == Event.Status.PROCESSED
 
 
 def _account(uid, field):

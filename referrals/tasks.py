@@ -1,6 +1,7 @@
 """django-q2 jobs: thin, safe to run twice, each with a command to run it by hand."""
 
 from .bonus import previous_quarter_bonus_compute
+from .events import events_process
 from .services import associations_expire
 from .visit_log import visit_log_flush
 
@@ -15,3 +16,7 @@ def expire_associations():
 
 def compute_quarterly_bonus():
     return previous_quarter_bonus_compute()
+
+
+def process_events():
+    return events_process()

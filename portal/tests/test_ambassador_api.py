@@ -92,8 +92,22 @@ def test_rebate_orders_are_the_callers_own(client, ambassador):
 def test_rebate_orders_take_the_pages_filters(client, ambassador):
     an_order(ambassador, "mine")
     client.force_login(ambassador.user)
-    assert client.get("/api/v1/me/rebate-orders", {"status": "settled"}).json()["count"] == 0
-    assert client.get("/api/v1/me/rebate-orders", {"status": "pending"}).json()["count"] == 1
+    assert client.get("/api/v1/me/rebate-orders", {"status": "settled"}).json()["results"] == []
+    assert len(client.get("/api/v1/me/rebate-orders", {"status": "pending"}).json()["results"]) == 1
+
+
+def test_rebate_orders_are_paged_by_cursor(client, ambassador):
+    from portal.api import PAGE_SIZE
+
+    for number in range(PAGE_SIZE + 3):
+        an_order(ambassador, f"o{number:03d}")
+    client.force_login(ambassador.user)
+    first = client.get("/api/v1/me/rebate-orders").json()
+    second = client.get("/api/v1/me/rebate-orders", {"before": first["next"]}).json()
+    assert len(first["results"]) == PAGE_SIZE and len(second["results"]) == 3
+    assert second["next"] is None
+    seen = [row["order"] for row in first["results"] + second["results"]]
+    assert sorted(seen) == sorted(f"o{n:03d}" for n in range(PAGE_SIZE + 3))
 
 
 def test_overview_figures(client, ambassador):

@@ -6,19 +6,36 @@ from django.utils.translation import pgettext_lazy
 
 
 class Event(models.Model):
-    """An event applied once: its id makes a replay answer the first result,
-    and its body hash tells a replay from a conflicting reuse of the id."""
+    """An event as received: stored once by its id, then applied by a worker.
+
+    Its body hash tells a replay from a conflicting reuse of the id; its body
+    is kept so that applying it can be retried until it succeeds."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("已接收，待处理")
+        PROCESSED = "processed", _("已处理")
+        FAILED = "failed", _("处理失败，需人工查看")
 
     id = models.CharField(primary_key=True, max_length=100)
     type = models.CharField(_("类型"), max_length=40)
+    body = models.TextField(_("内容"), default="")
     body_sha256 = models.CharField(max_length=64)
     received_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
-    result = models.JSONField(_("结果"), default=dict)
+    status = models.CharField(_("状态"), max_length=10, choices=Status, default=Status.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0)
+    processed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
 
     class Meta:
         verbose_name = _("计费事件")
         verbose_name_plural = pgettext_lazy("plural", "计费事件")
         ordering = ["-received_at"]
+        indexes = [
+            models.Index(
+                fields=["received_at"], condition=models.Q(status="received"), name="event_waiting_to_be_processed"
+            )
+        ]
 
     def __str__(self):
         return f"{self.type} {self.id}"

@@ -94,7 +94,7 @@ class Order(models.Model):
         permissions = [("import_order", _("可以导入订单"))]
         ordering = ["-placed_at", "-pk"]
         indexes = [
-            models.Index(fields=["ambassador", "-placed_at"]),
+            models.Index(fields=["ambassador", "-placed_at", "-id"], name="order_ambassador_newest"),
             models.Index(fields=["customer", "placed_at"]),
         ]
 

@@ -29,10 +29,12 @@ def nothing_stored():
 # The signature.
 
 
-def test_a_signed_event_is_applied(client, customer):
-    answer = post_event(client, order_event(customer))
-    assert answer.status_code == 200, answer.content
-    assert answer.json()["applied"] is True
+def test_a_signed_event_is_stored_and_applied(client, customer):
+    body = order_event(customer)
+    answer = post_event(client, body)
+    assert (answer.status_code, answer.json()) == (200, {"event": body["id"], "accepted": True})
+    event = Event.objects.get()
+    assert (event.status, event.attempts, event.result["applied"]) == ("processed", 1, True)
     assert Order.objects.get().billing_id == "ord-1"
 
 
@@ -93,8 +95,9 @@ def test_snapshots_out_of_order_leave_the_newest(client, customer):
         customer, version=3, status="refunded", refunded_amount="400.00", refunded_at="2026-11-25T10:00:00+08:00"
     )
     post_event(client, newest)
-    answer = post_event(client, order_event(customer, version=2))
-    assert (answer.status_code, answer.json()["applied"]) == (200, False)
+    older = order_event(customer, version=2)
+    assert post_event(client, older).status_code == 200
+    assert Event.objects.get(id=older["id"]).result["applied"] is False  # acknowledged, ignored
     post_event(client, order_event(customer, version=3, amount="1.00"))  # a duplicate version changes nothing
     order = Order.objects.get()
     assert (order.version, order.status, order.refunded_amount, order.amount) == (3, "refunded", 400, 1000)
@@ -254,3 +257,39 @@ def test_no_body_ever_gets_a_500(client, body):
 @given(raw=st.binary(max_size=300))
 def test_no_bytes_ever_get_a_500(client, raw):
     assert post_event(client, None, raw=raw).status_code in (200, 400, 409)
+
+
+# Applying events: off the request, retried, never dropped.
+
+
+def test_an_accepted_event_waits_until_a_worker_applies_it(client, customer, settings):
+    from referrals.events import events_process
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
+    settings.EVENTS_KICK_SECONDS = 3600
+    from django.core.cache import cache
+
+    cache.add("referrals:events:kick", 1, 3600)  # a worker was woken a moment ago
+    post_event(client, order_event(customer))
+    assert Event.objects.get().status == "received" and not Order.objects.exists()
+    assert events_process() == 1
+    assert Event.objects.get().status == "processed" and Order.objects.exists()
+    assert events_process() == 0
+
+
+def test_a_failing_event_is_retried_then_marked_for_staff(client, customer, monkeypatch):
+    from referrals import events
+
+    def broken(data):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(events.APPLY, "order.updated", broken)
+    post_event(client, order_event(customer))
+    event = Event.objects.get()
+    assert (event.status, event.attempts) == ("received", 1) and "database hiccup" in event.error
+    for _ in range(events.MAX_ATTEMPTS - 1):
+        events.events_process()
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == ("failed", events.MAX_ATTEMPTS)
+    monkeypatch.undo()
+    assert not Order.objects.exists()

@@ -167,3 +167,17 @@ def test_dates_of_settlement(ambassador):
     order = make_order(ambassador, 1, days_ago=0)
     assert order.settles_on == timezone.localdate() + timedelta(days=30)
     assert isinstance(order.settles_on, date)
+
+
+def test_the_list_pages_by_cursor_and_a_bad_cursor_starts_over(logged_in, ambassador):
+    for number in range(45):
+        make_order(ambassador, number, days_ago=number)
+    first = logged_in.get(reverse("center:orders"))
+    older = first.context["older"]
+    second = logged_in.get(reverse("center:orders"), {"before": older})
+    third = logged_in.get(reverse("center:orders"), {"before": second.context["older"]})
+    names = [o.billing_id for page in (first, second, third) for o in page.context["rows"]]
+    assert len(names) == 45 and len(set(names)) == 45
+    assert third.context["older"] is None
+    assert "更早的订单" in first.content.decode() and "最新" in second.content.decode()
+    assert logged_in.get(reverse("center:orders"), {"before": "nonsense"}).context["rows"] == first.context["rows"]
