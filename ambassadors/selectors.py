@@ -4,10 +4,14 @@ from .models import Ambassador, ProgramState, Verification
 
 
 def ambassador_of(user):
-    """The user's membership, or None when they have not joined."""
+    """The user's membership, or None when they have not joined. The log-in
+    backend usually loaded it with the account already."""
     if not user.is_authenticated:
         return None
-    return Ambassador.objects.filter(user=user).first()
+    try:
+        return user.ambassador
+    except Ambassador.DoesNotExist:
+        return None
 
 
 def program_state_of(user):

@@ -1,0 +1,11 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class AccountBackend(ModelBackend):
+    """Loads the account with its program membership in one query: every page
+    of the personal center needs both (a LEFT JOIN instead of a second query)."""
+
+    def get_user(self, user_id):
+        user = get_user_model()._default_manager.select_related("ambassador").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
