@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import logging
 import time
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -72,13 +73,26 @@ def _references_check(envelope):
     """The customer and product must be known before an event is accepted (400 otherwise)."""
     data = envelope.data
     prefix = "data.order." if envelope.type == "order.updated" else "data."
+    customer_known, product_known = _known(data["customer"], data.get("product"))
     errors = []
-    if not User.objects.filter(uid=data["customer"]).exists():
+    if not customer_known:
         errors.append({"field": f"{prefix}customer", "message": "is not a known account"})
-    if envelope.type == "order.updated" and not Product.objects.filter(code=data["product"]).exists():
+    if envelope.type == "order.updated" and not product_known:
         errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
     if errors:
         raise EventInvalid(errors)
+
+
+def _known(customer_uid, product_code):
+    """Whether the account and the product exist: one round trip for both."""
+    quote = connection.ops.quote_name
+    users, products = quote(User._meta.db_table), quote(Product._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {users} WHERE uid = %s), EXISTS (SELECT 1 FROM {products} WHERE code = %s)",
+            [uuid.UUID(customer_uid).hex if connection.vendor == "sqlite" else customer_uid, product_code or ""],
+        )
+        return (bool(known) for known in cursor.fetchone())
 
 
 def _insert(envelope, raw_body, body_sha256):
@@ -93,8 +107,17 @@ def _insert(envelope, raw_body, body_sha256):
         return cursor.fetchone() is not None
 
 
+_last_kick = 0.0  # this process's last wake-up: only spares the shared cache a call
+
+
 def _kick_processing():
-    """Wake a worker, at most once per EVENTS_KICK_SECONDS: it takes every waiting event."""
+    """Wake a worker, at most once per EVENTS_KICK_SECONDS across all web
+    processes (a cache key); the worker takes every waiting event."""
+    global _last_kick
+    now = time.monotonic()
+    if now - _last_kick < settings.EVENTS_KICK_SECONDS:
+        return
+    _last_kick = now
     if cache.add("referrals:events:kick", 1, timeout=settings.EVENTS_KICK_SECONDS):
         async_task("referrals.tasks.process_events")
 
