@@ -48,3 +48,5 @@ messages: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null || { echo "wrk is needed (Debian: apt-get install wrk)"; exit 1; }
 	$(PY) bench/link_endpoint.py --write-through
+	$(PY) bench/rebate_orders_page.py
+	$(PY) bench/events_ingest.py
