@@ -26,22 +26,22 @@ import os
 import pstats
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import harness
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "portal_bench_events"
 PORT = 8766
-REDIS_URL = "redis://127.0.0.1:6379/13"
 SIGNING_SECRET = "bench-events-signing-secret"
 CUSTOMERS = 10_000
 PROBE_CUSTOMERS = 200  # extra customers, outside the load, for the in-process query count and profile
@@ -51,36 +51,16 @@ LUA = ROOT / "bench" / "signed_requests.lua"
 RAW_EVENTS_TABLE = "bench_raw_event"  # the same name as in bench/urls.py
 VIEWS = {"bare": "/bench/raw-event", "events": "/api/v1/events"}
 
-
-def environment():
-    return os.environ | {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "ENV_FILE": os.devnull,
-        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
-        "EVENTS_SIGNING_SECRET": SIGNING_SECRET,
-        "PERSONAL_DATA_KEYS": "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDA=",
-        "PERSONAL_DATA_HASH_KEY": "bench",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": REDIS_URL,
-        "CONN_MAX_AGE": "600",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def manage(*args):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment(), check=True)
+SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=13, signing_secret=SIGNING_SECRET)
+environment, manage, start_server = SETUP.environment, SETUP.manage, SETUP.start_server
+django_setup, settle, stop_server = SETUP.django_setup, SETUP.settle, harness.stop_server
+_millis = harness.millis
 
 
 def prepare():
     """A clean start: a new database with the migrations, the bare view's table, an empty Redis db."""
-    postgres = ["-h", "127.0.0.1", "-U", "postgres"]
-    subprocess.run(["dropdb", *postgres, "--if-exists", "--force", DATABASE], check=True)
-    subprocess.run(["createdb", *postgres, DATABASE], check=True)
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
-    manage("migrate", "-v0")
+    SETUP.recreate()
+    postgres = harness.POSTGRES
     subprocess.run(
         ["psql", *postgres, "-q", "-d", DATABASE, "-c"]
         + [
@@ -89,15 +69,6 @@ def prepare():
         ],
         check=True,
     )
-
-
-def django_setup():
-    """Django in this process too, on the bench database: to create the data and check it afterwards."""
-    os.environ.update(environment())
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def create_customers():
@@ -182,54 +153,6 @@ def write_requests(path, first, count, customers, *, prefix, placed_base):
             file.write(signature.encode() + b"\t" + raw + b"\n")
 
 
-def start_server(workers, log):
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "portal.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment(),
-        stdout=log,
-        stderr=log,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def settle():
-    """Wait for the requests wrk left queued when it stopped: the server answers the bare view at once
-    again (a request waits behind the queue), so the next run does not inherit the last one's backlog."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        began = time.monotonic()
-        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=30).read()
-        if time.monotonic() - began < 0.02:
-            return
-        time.sleep(0.2)
-
-
-def stop_server(server):
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def wrk(path, requests_file, seconds, connections, threads):
     output = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
@@ -253,11 +176,6 @@ def wrk(path, requests_file, seconds, connections, threads):
         "timeouts": int(timeouts.group(1)) if timeouts else 0,
         "first_other": first_other.group(1) if first_other else "",
     }
-
-
-def _millis(text):
-    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
 def verify(results, options):

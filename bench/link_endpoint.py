@@ -10,84 +10,34 @@ flushed and counted against what wrk sent, so nothing was lost on the way.
 """
 
 import argparse
-import os
 import re
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "portal_bench"
 PORT = 8765
-REDIS_URL = "redis://127.0.0.1:6379/14"
 
-
-def environment(redis=True):
-    return os.environ | {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "ENV_FILE": os.devnull,
-        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
-        "EVENTS_SIGNING_SECRET": "bench",
-        "PERSONAL_DATA_KEYS": "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDA=",
-        "PERSONAL_DATA_HASH_KEY": "bench",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": REDIS_URL if redis else "",
-        "CONN_MAX_AGE": "600",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def manage(*args, capture=False):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment(), check=True, capture_output=capture, text=True
-    )
+SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=14)
+environment, manage, start_server = SETUP.environment, SETUP.manage, SETUP.start_server
+_millis = harness.millis
 
 
 def prepare():
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
-    manage("migrate", "-v0")
-    manage("collectstatic", "--noinput", "-v0")
+    SETUP.recreate()
     script = (
         "from ambassadors.tests.factories import VerifiedAmbassadorFactory;"
         "from referrals.services import referral_link_for;"
         "print(referral_link_for(VerifiedAmbassadorFactory()).code)"
     )
     return manage("shell", "-c", script, capture=True).stdout.strip().splitlines()[-1]
-
-
-def start_server(workers, redis=True):
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "portal.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment(redis),
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def wrk(path, seconds, connections):
@@ -106,11 +56,6 @@ def wrk(path, seconds, connections):
         "requests": requests,
         "errors": int(errors.group(1)) if errors else 0,
     }
-
-
-def _millis(text):
-    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
 def main():

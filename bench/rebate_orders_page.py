@@ -20,66 +20,35 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import harness
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "portal_bench_orders"
 PORT = 8767
-REDIS_URL = "redis://127.0.0.1:6379/12"
 LUA = ROOT / "bench" / "count_status.lua"
 CUSTOMERS = 20
 BATCH = 5_000
 TARGET = 3  # the page under 3x the latency of the bare view
 
-
-def environment():
-    return os.environ | {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "ENV_FILE": os.devnull,
-        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
-        "EVENTS_SIGNING_SECRET": "bench",
-        "PERSONAL_DATA_KEYS": "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDA=",
-        "PERSONAL_DATA_HASH_KEY": "bench",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-        "REDIS_URL": REDIS_URL,
-        "CONN_MAX_AGE": "600",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def manage(*args):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment(), check=True)
+SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=12)
+environment, manage, start_server = SETUP.environment, SETUP.manage, SETUP.start_server
+django_setup, settle, stop_server = SETUP.django_setup, SETUP.settle, harness.stop_server
+_millis = harness.millis
 
 
 def prepare():
     """A clean start: a new database with the migrations, an empty Redis db, the static manifest."""
-    postgres = ["-h", "127.0.0.1", "-U", "postgres"]
-    subprocess.run(["dropdb", *postgres, "--if-exists", "--force", DATABASE], check=True)
-    subprocess.run(["createdb", *postgres, DATABASE], check=True)
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
-    manage("migrate", "-v0")
-    manage("collectstatic", "--noinput", "-v0")
-
-
-def django_setup():
-    """Django in this process too, on the bench database: the data, the session and the query counts."""
-    os.environ.update(environment())
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    SETUP.recreate()
 
 
 def create_ambassador():
@@ -224,54 +193,6 @@ def preflight(views, cookie):
             assert json.loads(body)["results"]
 
 
-def start_server(workers, log):
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "portal.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment(),
-        stdout=log,
-        stderr=log,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def settle():
-    """Wait for the requests wrk left queued when it stopped: the server answers the bare view at once
-    again (a request waits behind the queue), so the next run does not inherit the last one's backlog."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        began = time.monotonic()
-        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=30).read()
-        if time.monotonic() - began < 0.02:
-            return
-        time.sleep(0.2)
-
-
-def stop_server(server):
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def wrk(path, cookie, seconds, connections, threads):
     output = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
@@ -293,11 +214,6 @@ def wrk(path, cookie, seconds, connections, threads):
         "errors": int(answers.group(2)) + (int(timeouts.group(1)) if timeouts else 0),
         "first_other": first_other.group(1) if first_other else "",
     }
-
-
-def _millis(text):
-    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
 def main():
