@@ -35,6 +35,7 @@ class Envelope:
     id: str
     type: str
     data: dict
+    created: int = 0  # unix seconds, when billing made the event
 
 
 class Checker:
@@ -126,7 +127,7 @@ def parse_event(raw_body: bytes) -> Envelope:
         data = order_data_check(check, data)
     if check.errors:
         raise EventInvalid(check.errors)
-    return Envelope(id=event_id, type=event_type, data=data)
+    return Envelope(id=event_id, type=event_type, data=data, created=body["created"])
 
 
 def _customer_updated(check, data):

@@ -3,8 +3,10 @@
 import hashlib
 import hmac
 import logging
+import re
 import time
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,7 +35,7 @@ def signature_valid(header, raw_body, *, now=None):
     parts = [part.split("=", 1) for part in (header or "").split(",") if "=" in part]
     timestamps = [value for key, value in parts if key.strip() == "t"]
     signatures = [value.strip() for key, value in parts if key.strip() == "v1"]
-    if len(timestamps) != 1 or not signatures or not timestamps[0].strip().isdigit():
+    if len(timestamps) != 1 or not signatures or not re.fullmatch(r"[0-9]{1,12}", timestamps[0].strip()):
         return False
     timestamp = int(timestamps[0])
     if abs((now or time.time()) - timestamp) > SIGNATURE_TOLERANCE:
@@ -153,7 +155,8 @@ def _apply(event):
     try:
         with transaction.atomic():
             envelope = parse_event(event.body.encode())
-            event.result = APPLY[envelope.type](envelope.data)
+            created = datetime.fromtimestamp(envelope.created, tz=UTC) if envelope.created else None
+            event.result = APPLY[envelope.type](envelope.data, created=created)
         event.status = Event.Status.PROCESSED
         event.processed_at = timezone.now()
         event.error = ""
@@ -185,10 +188,10 @@ _NORMALISE = {
 }
 
 
-def _customer_updated(data):
+def _customer_updated(data, created=None):
     customer = _account(data["customer"], "data.customer")
     if "segment" in data:
-        customer_segment_set(customer=customer, segment=data["segment"])
+        customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
     for key, value in data.get("identity", {}).items():
         kind, normalise = _NORMALISE[key]
         identity_signal_record(
@@ -198,7 +201,7 @@ def _customer_updated(data):
     return {"customer": data["customer"], "orders_rejudged": rejudged}
 
 
-def _order_updated(data):
+def _order_updated(data, created=None):  # snapshots carry their own version
     order = data  # the parsed snapshot
     product = Product.objects.filter(code=order["product"]).first()
     customer = User.objects.filter(uid=order["customer"]).first()

@@ -1,7 +1,10 @@
 """Staff imports from a spreadsheet (xlsx or csv) through the same checks and
 the same services as the events API: all rows or none, each bad row named."""
 
+from datetime import datetime
+
 from django.db import transaction
+from django.utils import timezone
 
 from .event_schema import ORDER_KEYS, SEGMENTS, Checker, EventInvalid, order_data_check
 from .events import APPLY
@@ -15,6 +18,9 @@ def _typed(row):
     order = {}
     for key in ORDER_KEYS:
         value = row.get(key)
+        if isinstance(value, datetime):
+            # An xlsx date cell has no time zone: it is Asia/Shanghai time, as staff typed it.
+            value = (value if timezone.is_aware(value) else timezone.make_aware(value)).isoformat()
         value = "" if value is None else str(value).strip()
         if key in _NULLABLE and value == "":
             value = None
@@ -36,10 +42,15 @@ def _import(dataset, columns, apply_row):
     with transaction.atomic():
         for number, row in enumerate(dataset.dict, start=2):  # row 1 is the header
             try:
-                apply_row(row)
+                with transaction.atomic():
+                    apply_row(row)
                 applied += 1
             except EventInvalid as invalid:
                 errors += [{"row": number, **error} for error in invalid.errors]
+            except Exception as error:  # a row the services could not apply: named, never a 500
+                errors.append(
+                    {"row": number, "field": "-", "message": f"could not be applied ({type(error).__name__})"}
+                )
         if errors:
             transaction.set_rollback(True)
             return 0, errors

@@ -13,7 +13,7 @@ from ambassadors.models import IdentitySignal
 from portal.models import User
 
 from . import decision
-from .models import Association, CustomerProfile, Order, Product, RebateChange, RuleSet
+from .models import Association, CustomerProfile, EndReason, Order, Product, RebateChange, RuleSet
 from .services import customer_mark_old, customer_profile_locked
 
 SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May
@@ -139,7 +139,8 @@ def _association_at(customer, moment):
     return (
         Association.objects.select_related("ambassador__user")
         .filter(customer=customer, started_at__lte=moment, expires_at__gt=moment)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+        # Paying for this very order may end the association (R3.4) at the moment it was placed.
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment) | Q(ended_at=moment, end_reason=EndReason.BECAME_OLD))
         .order_by("-started_at")
         .first()
     )
@@ -215,7 +216,11 @@ def _same_person_slot_taken(order):
     slot-taking order before this one."""
     hashes = IdentitySignal.objects.filter(user=order.customer).values("value_hash")
     others = IdentitySignal.objects.filter(value_hash__in=hashes).exclude(user=order.customer).values("user")
-    return _paid_before(others, order.placed_at).exclude(product__category=Product.Category.DOMAIN).exists()
+    return (
+        _paid_before(others, order.paid_at or order.placed_at)
+        .exclude(product__category=Product.Category.DOMAIN)
+        .exists()
+    )
 
 
 def _settlement_date(order) -> date | None:
@@ -225,18 +230,24 @@ def _settlement_date(order) -> date | None:
     return timezone.localtime(order.paid_at).date() + SETTLEMENT_DELAY
 
 
+@transaction.atomic
 def customer_orders_rejudge(customer, *, today=None):
-    """Decide again the customer's orders whose rebate has not settled, after
-    their segment or identity signals changed (R4.3, R4.4, R2.4)."""
+    """Decide again the unsettled orders that the customer's segment or identity
+    signals bear on (R4.3, R4.4, R2.4): the customer's own, those of every
+    account sharing a signal with them, and those where they are the ambassador."""
     today = today or timezone.localdate()
+    customer_profile_locked(customer)  # not at the same time as this customer's snapshots
+    hashes = IdentitySignal.objects.filter(user=customer).values("value_hash")
+    linked = IdentitySignal.objects.filter(value_hash__in=hashes).values("user")
     unsettled = (
-        Order.objects.select_for_update()
-        .filter(customer=customer)
+        Order.objects.select_for_update(of=("self",))
+        .filter(Q(customer=customer) | Q(customer__in=linked) | Q(ambassador__user=customer))
         .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today))
+        .select_related("customer", "product", "rule_set")
+        .order_by("placed_at", "pk")
     )
     count = 0
-    with transaction.atomic():
-        for order in unsettled.order_by("placed_at"):
-            order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
-            count += 1
+    for order in unsettled:
+        order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
+        count += 1
     return count

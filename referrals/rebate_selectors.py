@@ -2,7 +2,7 @@
 of queries, whatever the number of orders."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DateField, Q, Sum
@@ -73,16 +73,21 @@ def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, to
     return orders
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def encode_cursor(order):
-    """An opaque place in the list: the order's placement time and id."""
-    return f"{int(order.placed_at.timestamp() * 1_000_000)}.{order.pk}"
+    """An opaque place in the list: the order's placement time (whole microseconds,
+    no float rounding) and id."""
+    return f"{(order.placed_at - _EPOCH) // _MICROSECOND}.{order.pk}"
 
 
 def decode_cursor(text):
     try:
         micros, pk = (int(part) for part in (text or "").split("."))
-        return datetime.fromtimestamp(micros / 1_000_000, tz=UTC), pk
-    except (ValueError, OverflowError, OSError):
+        return _EPOCH + micros * _MICROSECOND, pk
+    except (ValueError, OverflowError):
         return None
 
 

@@ -300,12 +300,16 @@ def ambassador_release(*, ambassador, at):
 
 
 @transaction.atomic
-def customer_segment_set(*, customer, segment):
-    """Billing says which segment a customer is in (R3.5, R4.3)."""
+def customer_segment_set(*, customer, segment, as_of=None):
+    """Billing says which segment a customer is in (R3.5, R4.3), as of `as_of`;
+    an update older than the one stored arrived late and is ignored."""
+    as_of = as_of or timezone.now()
     profile = customer_profile_locked(customer)
-    if profile.segment != segment:
-        profile.segment = segment
-        profile.save(update_fields=["segment"])
+    if profile.segment_as_of is not None and as_of < profile.segment_as_of:
+        return profile
+    profile.segment = segment
+    profile.segment_as_of = as_of
+    profile.save(update_fields=["segment", "segment_as_of"])
     return profile
 
 

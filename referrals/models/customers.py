@@ -20,6 +20,9 @@ class CustomerProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="customer_profile"
     )
     segment = models.CharField(_("客户类型"), max_length=10, choices=Segment, default=Segment.NORMAL)
+    segment_as_of = models.DateTimeField(
+        _("客户类型更新时间"), null=True, blank=True, help_text=_("计费平台发出该客户类型的时间；更早的更新被忽略")
+    )
     became_old_at = models.DateTimeField(
         _("成为老客户的时间"), null=True, blank=True, help_text=_("首次付费购买云产品的时间（R1）")
     )

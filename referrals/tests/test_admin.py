@@ -135,3 +135,26 @@ def test_a_bad_segment_row_changes_nothing(operations):
     ).content.decode()
     assert "第 3 行 customer" in page and "第 3 行 segment" in page
     assert not CustomerProfile.objects.filter(segment="cbm").exists()
+
+
+def test_xlsx_date_cells_are_read_as_shanghai_time(operations):
+    from datetime import datetime
+
+    customer = UserFactory()
+    row = order_snapshot(customer, id="xlsx-1")
+    book = openpyxl.Workbook()
+    book.active.append(list(row))
+    values = [row[key] for key in row]
+    values[list(row).index("placed_at")] = datetime(2026, 11, 20, 10, 0)
+    values[list(row).index("paid_at")] = datetime(2026, 11, 20, 10, 5)
+    book.active.append(["" if value is None else value for value in values])
+    content = io.BytesIO()
+    book.save(content)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    answer = operations.post(
+        reverse("admin:referrals_order_import"), {"file": upload("o.xlsx", content.getvalue(), xlsx)}, follow=True
+    )
+    assert "已导入 1 行" in answer.content.decode()
+    from django.utils import timezone
+
+    assert timezone.localtime(Order.objects.get().placed_at).hour == 10

@@ -52,7 +52,9 @@ def test_a_signature_inside_the_window_is_accepted(client, customer):
     assert post_event(client, order_event(customer), timestamp=int(time.time()) - 290).status_code == 200
 
 
-@pytest.mark.parametrize("header", [None, "", "t=abc,v1=00", "v1=00", "t=1", "garbage"])
+@pytest.mark.parametrize(
+    "header", [None, "", "t=abc,v1=00", "v1=00", "t=1", "garbage", "t=²,v1=00", "t=" + "9" * 5000 + ",v1=00"]
+)
 def test_a_missing_or_malformed_signature_header_is_refused(client, customer, header):
     raw = json.dumps(order_event(customer)).encode()
     extra = {} if header is None else {"HTTP_PORTAL_SIGNATURE": header}
@@ -280,7 +282,7 @@ def test_an_accepted_event_waits_until_a_worker_applies_it(client, customer, set
 def test_a_failing_event_is_retried_then_marked_for_staff(client, customer, monkeypatch):
     from referrals import events
 
-    def broken(data):
+    def broken(data, created=None):
         raise RuntimeError("database hiccup")
 
     monkeypatch.setitem(events.APPLY, "order.updated", broken)
@@ -293,3 +295,12 @@ def test_a_failing_event_is_retried_then_marked_for_staff(client, customer, monk
     assert (event.status, event.attempts) == ("failed", events.MAX_ATTEMPTS)
     monkeypatch.undo()
     assert not Order.objects.exists()
+
+
+def test_an_older_segment_update_arriving_late_is_ignored(client, customer):
+    newer = event("customer.updated", {"customer": str(customer.uid), "segment": "cbm"})
+    older = event("customer.updated", {"customer": str(customer.uid), "segment": "normal"})
+    older["created"] = newer["created"] - 60
+    post_event(client, newer)
+    post_event(client, older)
+    assert CustomerProfile.objects.get(customer=customer).segment == "cbm"

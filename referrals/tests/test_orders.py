@@ -294,3 +294,24 @@ def test_r4_10_a_full_refund_earns_nothing_and_stays_listed_with_its_reason(cust
         customer, version=2, status="refunded", refunded_amount=Decimal("1000.00"), refunded_at=at("2026-11-12 10:00")
     )
     assert (order.reason, order.rebate) == (Reason.REFUNDED, 0)
+
+
+def test_a_first_purchase_paid_the_moment_it_was_placed_still_earns(customer, ambassador, current_rules):
+    associate(customer, ambassador, "2026-11-01 09:00")
+    order = apply(customer, placed="2026-11-10 10:00", paid="2026-11-10 10:00")
+    assert (order.reason, order.rebate) == ("", Decimal("250.00"))
+
+
+def test_a_signal_arriving_after_the_order_makes_it_invalid(customer, ambassador, current_rules):
+    from referrals.orders import customer_orders_rejudge
+
+    associate(customer, ambassador, "2026-11-01 09:00")
+    order = apply(customer)
+    assert order.reason == ""
+    # Billing tells, late, that the ambassador uses the customer's phone (R9.1, R4.4).
+    identity_signal_record(user=customer, kind="phone", value_hash="late-phone", source="billing")
+    identity_signal_record(user=ambassador.user, kind="phone", value_hash="late-phone", source="billing")
+    customer_orders_rejudge(ambassador.user, today=date(2026, 11, 26))
+    order.refresh_from_db()
+    assert (order.reason, order.rebate) == (Reason.SAME_PERSON, 0)
+    assert order.rebate_changes.last().cause == RebateChange.Cause.REJUDGED

@@ -181,3 +181,14 @@ def test_the_list_pages_by_cursor_and_a_bad_cursor_starts_over(logged_in, ambass
     assert third.context["older"] is None
     assert "更早的订单" in first.content.decode() and "最新" in second.content.decode()
     assert logged_in.get(reverse("center:orders"), {"before": "nonsense"}).context["rows"] == first.context["rows"]
+
+
+def test_orders_placed_at_the_same_instant_are_neither_skipped_nor_repeated(logged_in, ambassador):
+    moment = timezone.now() - timedelta(days=1)
+    for number in range(25):
+        order = make_order(ambassador, number)
+        Order.objects.filter(pk=order.pk).update(placed_at=moment)
+    first = logged_in.get(reverse("center:orders"))
+    second = logged_in.get(reverse("center:orders"), {"before": first.context["older"]})
+    names = [o.billing_id for page in (first, second) for o in page.context["rows"]]
+    assert len(names) == 25 and len(set(names)) == 25
