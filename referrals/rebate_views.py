@@ -55,7 +55,8 @@ def _label_rows(rows, today):
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
         order.placed_text = timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M")
-        order.settles_text = order.settles_on.isoformat() if order.settles_on else "—"
+        earns = order.rebate_status in (rebate_selectors.RebateStatus.PENDING, rebate_selectors.RebateStatus.SETTLED)
+        order.settles_text = order.settles_on.isoformat() if earns and order.settles_on else "—"
         if order.reason:
             order.note = reasons[order.reason]
         elif order.refunded_amount:

@@ -55,3 +55,13 @@ def test_the_ambassador_reads_overview_orders_and_customers(live_server, browser
     expect(page.get_by_role("heading", name=re.compile("本月返利规则"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("下月返利规则"))).to_be_visible()
     screenshot(page, "33-tasks")
+
+    # The same pages in English.
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("link", name="Rebate orders").click()
+    expect(page.get_by_role("heading", name="Rebate orders")).to_be_visible()
+    expect(page.locator("td .badge-invalid")).to_have_text("Invalid order")
+    screenshot(page, "34-rebate-orders-english")
+    page.get_by_role("link", name="Overview").click()
+    expect(page.locator("svg.chart rect.bar")).to_have_count(12)
+    screenshot(page, "35-overview-english")
