@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ambassadors.identity import shared_signal_kinds
@@ -49,7 +50,12 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
     not newer than the stored one is acknowledged and ignored.
     """
     customer_profile_locked(snapshot.customer)  # one customer's orders are judged one at a time
-    order = Order.objects.select_for_update().filter(billing_id=snapshot.billing_id).first()
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("rule_set")
+        .filter(billing_id=snapshot.billing_id)
+        .first()
+    )
     if order is not None and order.version >= snapshot.version:
         return {"order": snapshot.billing_id, "applied": False, "stored_version": order.version}
     order = order or Order(billing_id=snapshot.billing_id)
@@ -60,7 +66,8 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
         "placed_at", "status", "paid_at", "refunded_amount", "refunded_at", "version",
     ):  # fmt: skip
         setattr(order, field, getattr(snapshot, field))
-    order.save()
+    if order.pk is None:
+        order.save()  # a stored order is saved once, with its decision, below
 
     if _paid(order) and _makes_old(order):
         customer_mark_old(customer=order.customer, at=order.paid_at)
@@ -158,6 +165,14 @@ def _rule_set_for(order):
 
 
 def _rule_facts(rule_set):
+    """A published rule set never changes (R5.6), so its facts are read once per
+    process; the publication time in the key keeps a re-used id from matching."""
+    return _published_rule_facts(rule_set.pk, rule_set.published_at)
+
+
+@lru_cache(maxsize=64)
+def _published_rule_facts(rule_set_pk, published_at):
+    rule_set = RuleSet.objects.get(pk=rule_set_pk)
     return decision.RuleFacts(
         rates={
             "member_first_purchase": rule_set.member_first_purchase_rate,
@@ -198,15 +213,20 @@ def _paid_before(customers, moment):
 
 def _customer_facts(order):
     """R1.3: newness at the moment the order was placed; R2.1: the first purchase
-    is the first *paid*, so the slot is judged by payment time."""
-    placed_before = _paid_before([order.customer], order.placed_at).exclude(pk=order.pk)
-    paid_before = _paid_before([order.customer], order.paid_at or order.placed_at).exclude(pk=order.pk)
-    profile = CustomerProfile.objects.get(customer=order.customer)
+    is the first *paid*, so the slot is judged by payment time. One query for
+    the three facts of the customer's own earlier orders."""
+    paid_reference = max(order.paid_at or order.placed_at, order.placed_at)
+    earlier = _paid_before([order.customer], paid_reference).exclude(pk=order.pk)
+    figures = earlier.aggregate(
+        old=Count("pk", filter=Q(paid_at__lt=order.placed_at, product__category=Product.Category.CLOUD)),
+        slot=Count("pk", filter=~Q(product__category=Product.Category.DOMAIN)),
+        product=Count("pk", filter=Q(product=order.product)),
+    )
     return decision.CustomerFacts(
-        segment=profile.segment,
-        old=placed_before.filter(product__category=Product.Category.CLOUD).exists(),
-        first_purchase_slot_taken=paid_before.exclude(product__category=Product.Category.DOMAIN).exists(),
-        product_bought_before=paid_before.filter(product=order.product).exists(),
+        segment=CustomerProfile.objects.values_list("segment", flat=True).get(customer=order.customer),
+        old=figures["old"] > 0,
+        first_purchase_slot_taken=figures["slot"] > 0,
+        product_bought_before=figures["product"] > 0,
         same_person_slot_taken=_same_person_slot_taken(order),
     )
 

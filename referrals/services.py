@@ -206,9 +206,12 @@ def _active_at(association, moment):
 
 
 def customer_profile_locked(customer):
-    """The customer's profile, locked: one association decision at a time per customer."""
-    CustomerProfile.objects.get_or_create(customer=customer)
-    return CustomerProfile.objects.select_for_update().get(customer=customer)
+    """The customer's profile, locked: one decision at a time per customer."""
+    profile = CustomerProfile.objects.select_for_update().filter(customer=customer).first()
+    if profile is None:  # the first time: made once, even by two requests at once
+        CustomerProfile.objects.get_or_create(customer=customer)
+        profile = CustomerProfile.objects.select_for_update().get(customer=customer)
+    return profile
 
 
 def _refusal(profile, ambassador):
