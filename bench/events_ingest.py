@@ -162,20 +162,8 @@ def wrk(path, requests_file, seconds, connections, threads):
         capture_output=True,
         text=True,
     ).stdout
-    answers = re.search(r"answers: 200=(\d+) other=(\d+) repeated=(\d+)", output)
-    first_other = re.search(r"first other answer: (.*)", output)
-    timeouts = re.search(r"Socket errors: .*timeout (\d+)", output)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": _millis(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
-        "p99": _millis(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
-        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
-        "ok": int(answers.group(1)),
-        "errors": int(answers.group(2)),
-        "repeated": int(answers.group(3)),
-        "timeouts": int(timeouts.group(1)) if timeouts else 0,
-        "first_other": first_other.group(1) if first_other else "",
-    }
+    figures = harness.wrk_figures(output)
+    return figures | {"errors": figures["other"]}
 
 
 def verify(results, options):

@@ -112,6 +112,24 @@ def stop_server(server):
         server.wait()
 
 
+def wrk_figures(output):
+    """Throughput, latency and the status counts a count_status-style Lua script prints, from wrk's output."""
+    answers = re.search(r"answers: 200=(\d+) other=(\d+)(?: repeated=(\d+))?", output)
+    first_other = re.search(r"first other answer: (.*)", output)
+    timeouts = re.search(r"Socket errors: .*timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": millis(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": millis(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "ok": int(answers.group(1)),
+        "other": int(answers.group(2)),
+        "repeated": int(answers.group(3) or 0),
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
+        "first_other": first_other.group(1) if first_other else "",
+    }
+
+
 def millis(text):
     """wrk's latency figure ("850.00us", "4.20ms", "1.10s") in milliseconds."""
     value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()

@@ -21,11 +21,6 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def ambassador():
-    return VerifiedAmbassadorFactory()
-
-
-@pytest.fixture
 def code(ambassador):
     return link_of(ambassador).code
 

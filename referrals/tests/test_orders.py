@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ambassadors.identity import identity_signal_record
-from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from ambassadors.tests.factories import UserFactory
 from referrals.models import CustomerProfile, Order, OrderType, Product, Reason, RebateChange, RuleSet
 from referrals.orders import OrderSnapshot, order_snapshot_apply
 from referrals.rule_sets import rule_set_correct, rule_set_publish
@@ -21,11 +21,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def at(text):
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def ambassador():
-    return VerifiedAmbassadorFactory()
 
 
 @pytest.fixture

@@ -13,17 +13,6 @@ from referrals.tests.factories import days_ago, link_of, visit_to
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ambassador():
-    return VerifiedAmbassadorFactory()
-
-
-@pytest.fixture
-def logged_in(client, ambassador):
-    client.force_login(ambassador.user)
-    return client
-
-
 def test_the_link_page_shows_the_full_link_and_a_qr_code(logged_in, ambassador):
     page = logged_in.get(reverse("center:link")).content.decode()
     code = link_of(ambassador).code

@@ -42,17 +42,6 @@ def make_order(ambassador, number, *, reason="", rebate="25.00", days_ago=1, **f
     )
 
 
-@pytest.fixture
-def ambassador():
-    return VerifiedAmbassadorFactory()
-
-
-@pytest.fixture
-def logged_in(client, ambassador):
-    client.force_login(ambassador.user)
-    return client
-
-
 def test_r8_3_only_compliant_invalid_and_refunded_orders_are_listed(logged_in, ambassador):
     make_order(ambassador, 1)
     make_order(ambassador, 2, reason=Reason.SAME_PERSON, rebate="0")
