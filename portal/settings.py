@@ -244,6 +244,21 @@ REFERRAL_ATTRIBUTION = {
 REFERRAL_LANDING_URL = env.str("REFERRAL_LANDING_URL", default="/accounts/signup/")
 REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=ALLOWED_HOSTS)
 
+# Payouts (R11): withdrawals go to Alipay's fund transfer API in certificate mode
+# (python-alipay-sdk DCAliPay). The key and the three certificates are files; a
+# gateway URL other than Alipay's serves the local fake gateway (payouts/fake_gateway.py).
+ALIPAY = {
+    "app_id": env.str("ALIPAY_APP_ID", default=""),
+    "gateway": env.str("ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do"),
+    "app_private_key_path": env.str("ALIPAY_APP_PRIVATE_KEY_PATH", default=""),
+    "app_cert_path": env.str("ALIPAY_APP_CERT_PATH", default=""),
+    "alipay_public_cert_path": env.str("ALIPAY_PUBLIC_CERT_PATH", default=""),
+    "alipay_root_cert_path": env.str("ALIPAY_ROOT_CERT_PATH", default=""),
+    "timeout_seconds": env.float("ALIPAY_TIMEOUT_SECONDS", default=10.0),
+}
+# The smallest withdrawal, in yuan (R11.1).
+WITHDRAWAL_MINIMUM = env.str("WITHDRAWAL_MINIMUM", default="1.00")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
