@@ -7,3 +7,6 @@ class PayoutsConfig(AppConfig):
 
     name = "payouts"
     verbose_name = _("结算与提现")
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the ledger to referrals' signals)

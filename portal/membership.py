@@ -4,12 +4,15 @@
 from django.db import transaction
 
 from ambassadors.services import ambassador_cancel
+from payouts.forfeit import ambassador_forfeit
 from referrals.services import ambassador_release
 
 
 @transaction.atomic
 def membership_cancel(*, ambassador, actor):
-    """R10.2: end the membership and let the ambassador's customers go, in one transaction."""
+    """R10.2: end the membership, let the ambassador's customers go and forfeit what was
+    not withdrawn, in one transaction."""
     ambassador = ambassador_cancel(ambassador=ambassador, actor=actor)
     ambassador_release(ambassador=ambassador, at=ambassador.cancelled_at)
+    ambassador_forfeit(ambassador=ambassador, actor=actor)
     return ambassador

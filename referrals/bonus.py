@@ -8,6 +8,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from .models import Order, OrderType, QuarterlyBonus, RuleSet
+from .signals import bonus_granted
 
 QUALIFYING_AMOUNT = Decimal("500.00")  # R5.5: member first purchases of 500 yuan or more
 
@@ -61,7 +62,7 @@ def quarterly_bonus_compute(*, quarter: date, today=None):
         tier = tier_reached(rule_set.bonus_tiers, row["qualifying"])
         if tier is None:
             continue
-        _, created = QuarterlyBonus.objects.get_or_create(
+        bonus, created = QuarterlyBonus.objects.get_or_create(
             ambassador_id=row["ambassador"],
             quarter=quarter,
             defaults={
@@ -72,6 +73,8 @@ def quarterly_bonus_compute(*, quarter: date, today=None):
                 "settles_on": bonus_settlement_date(quarter),
             },
         )
+        if created:
+            bonus_granted.send(sender=QuarterlyBonus, bonus=bonus)
         made += created
     return made
 

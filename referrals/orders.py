@@ -16,6 +16,7 @@ from portal.models import User
 from . import decision
 from .models import Association, CustomerProfile, EndReason, Order, Product, RebateChange, RuleSet
 from .services import customer_mark_old, customer_profile_locked
+from .signals import rebate_changed
 
 SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May
 
@@ -116,7 +117,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
         rules=_rule_facts(rule_set) if rule_set else None,
         same_person=bool(ambassador and shared_signal_kinds(ambassador.user, order.customer)),
     )
-    before, first = order.rebate, order.decided_at is None
+    before, first, previous_ambassador = order.rebate, order.decided_at is None, order.ambassador_id
     settles_on = _settlement_date(order)
     order.ambassador = ambassador
     order.association = association
@@ -128,8 +129,8 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
     order.settles_on = settles_on
     order.decided_at = timezone.now()
     order.save()
-    if first or before != order.rebate:
-        RebateChange.objects.create(
+    if first or before != order.rebate or previous_ambassador != order.ambassador_id:
+        change = RebateChange.objects.create(
             order=order,
             cause=RebateChange.Cause.DECISION if first else cause,
             before=before,
@@ -138,6 +139,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
             # R6.2: a change after settlement is a clawback, posted as debt by payouts.
             after_settlement=not first and settles_on is not None and settles_on <= today,
         )
+        rebate_changed.send(sender=Order, order=order, change=change)
     return order
 
 

@@ -87,6 +87,8 @@ class Order(models.Model):
     reason = models.CharField(_("不返利原因"), max_length=24, choices=Reason, blank=True)
     decided_at = models.DateTimeField(_("判定时间"), null=True, blank=True)
     settles_on = models.DateField(_("结算日"), null=True, blank=True, db_index=True)
+    # Risk control (R9.3): a held rebate does not settle until staff decide.
+    on_hold = models.BooleanField(_("风控冻结"), default=False)
 
     class Meta:
         verbose_name = _("订单")

@@ -1,0 +1,86 @@
+"""Posting to the ledger and reading balances from it.
+
+Every write that moves an ambassador's money first locks that ambassador's row
+(`ambassadors_locked`), so postings for one ambassador happen one at a time:
+a withdrawal, a settlement and a refund's clawback never read a balance that
+another is about to change."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+
+from ambassadors.models import Ambassador
+from portal.money import ZERO
+
+from .models import Bucket, Entry, Posting
+
+
+@dataclass(frozen=True)
+class Line:
+    ambassador_id: int
+    bucket: str
+    amount: Decimal
+    order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Balances:
+    pending: Decimal = ZERO
+    withdrawable: Decimal = ZERO
+    in_payout: Decimal = ZERO
+    paid_out: Decimal = ZERO
+    debt: Decimal = ZERO  # what the ambassador owes (挂账), a positive figure
+    forfeited: Decimal = ZERO
+
+
+def ambassadors_locked(ids):
+    """Lock the ambassadors' rows, in id order so that two lockers never deadlock."""
+    ids = sorted({pk for pk in ids if pk is not None})
+    if ids:
+        list(Ambassador.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    return ids
+
+
+def post(*, key, kind, lines, **cause):
+    """Post one cause once. Returns the posting, or None when `key` was posted before
+    (or every line is zero). Runs in the caller's transaction."""
+    lines = [line for line in lines if line.amount != 0]
+    if not lines or Posting.objects.filter(key=key).exists():
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: the unique key is the last word
+            posting = Posting.objects.create(key=key, kind=kind, **cause)
+    except IntegrityError:
+        return None
+    Entry.objects.bulk_create(
+        Entry(
+            posting=posting,
+            ambassador_id=line.ambassador_id,
+            bucket=line.bucket,
+            amount=line.amount,
+            order_id=line.order_id,
+        )
+        for line in lines
+    )
+    return posting
+
+
+def _bucket_sums(entries):
+    return entries.aggregate(
+        **{bucket: Sum("amount", filter=Q(bucket=bucket), default=ZERO) for bucket in Bucket.values}
+    )
+
+
+def balances_of(ambassador) -> Balances:
+    """Every balance of one ambassador, in one query."""
+    sums = _bucket_sums(Entry.objects.filter(ambassador=ambassador))
+    return Balances(
+        pending=sums[Bucket.PENDING],
+        withdrawable=sums[Bucket.WITHDRAWABLE],
+        in_payout=sums[Bucket.IN_PAYOUT],
+        paid_out=sums[Bucket.PAID_OUT],
+        debt=-sums[Bucket.DEBT],
+        forfeited=sums[Bucket.FORFEITED],
+    )
