@@ -1,5 +1,4 @@
-"""The personal center's navigation: one list, so the menu, the URLs and the
-pages that are not built yet cannot drift apart."""
+"""The personal center's navigation: one list, so the menu and the URLs cannot drift apart."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -13,21 +12,17 @@ class Section:
     slug: str
     title: str
     summary: str
-    url_name: str | None = None  # None: not built yet, the placeholder page answers
-
-    @property
-    def built(self):
-        return self.url_name is not None
+    url_name: str
 
     @property
     def url(self):
-        return _url(self.url_name, self.slug)
+        return _url(self.url_name)
 
 
 @cache
-def _url(url_name, slug):
+def _url(url_name):
     # The menu is on every page: reverse each entry once per process.
-    return reverse(url_name) if url_name else reverse("center:section", args=[slug])
+    return reverse(url_name)
 
 
 SECTIONS = [
@@ -37,8 +32,7 @@ SECTIONS = [
     Section("link", _("推广链接"), _("你的专属推广链接与二维码。"), "center:link"),
     Section("tasks", _("任务与奖励"), _("本月返利规则与返利产品，下月规则公布后同步显示。"), "center:tasks"),
     Section("news", _("最新动态"), _("规则调整与计划公告。"), "center:news"),
-    Section("withdrawals", _("提现"), _("可提现余额、提现到支付宝与提现记录。")),
-    Section("tax", _("税务"), _("平台代缴的劳务报酬个人所得税记录。")),
+    Section("withdrawals", _("提现"), _("可提现余额、提现到支付宝与提现记录。"), "center:withdrawals"),
+    Section("tax", _("税务"), _("平台代缴的劳务报酬个人所得税记录。"), "center:tax"),
     Section("account", _("账号"), _("实名认证、支付宝绑定与注销。"), "center:account"),
 ]
-SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}

@@ -15,8 +15,5 @@ def center(request):
     match = request.resolver_match
     if match is None or match.namespace != "center":
         return {}
-    if match.url_name == "section":
-        active = match.kwargs.get("slug")
-    else:
-        active = _PARENT_SECTION.get(match.url_name, match.url_name)
+    active = _PARENT_SECTION.get(match.url_name, match.url_name)
     return {"center_sections": SECTIONS, "active": active}

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from ambassadors import views as ambassador_views
+from payouts import views as payout_views
 from referrals import api as referral_api
 from referrals import rebate_views
 from referrals import views as referral_views
@@ -32,7 +33,8 @@ center_patterns = [
     path("tasks/", rebate_views.tasks, name="tasks"),
     path("news/", rebate_views.news, name="news"),
     path("customers/", referral_views.customers, name="customers"),
-    path("<slug:slug>/", views.not_built, name="section"),
+    path("withdrawals/", payout_views.withdrawals, name="withdrawals"),
+    path("tax/", payout_views.tax, name="tax"),
 ]
 
 urlpatterns = [

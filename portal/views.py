@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +12,6 @@ from ambassadors.forms import CancelForm
 from referrals import rebate_selectors
 
 from .api_tokens import api_token_create, api_token_revoke
-from .center import SECTIONS_BY_SLUG
 from .charts import month_bars
 from .membership import membership_cancel
 from .models import ApiToken
@@ -29,15 +27,6 @@ def home(request):
         overview = rebate_selectors.overview_of(ambassador)
         context |= {"overview": overview, "chart": month_bars(overview["months"])}
     return render(request, "center/home.html", context)
-
-
-@login_required
-def not_built(request, slug):
-    """A section whose feature has not shipped says so instead of pretending."""
-    section = SECTIONS_BY_SLUG.get(slug)
-    if section is None or section.built:
-        raise Http404
-    return render(request, "center/not_built.html", {"section": section})
 
 
 @ambassador_required

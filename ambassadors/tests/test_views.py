@@ -141,13 +141,6 @@ def test_cancel_page_states_forfeiture_and_needs_the_password(logged_in, ambassa
     assert ambassador.cancelled_at is not None
 
 
-@pytest.mark.parametrize("slug", ["withdrawals", "tax"])
-def test_sections_not_built_yet_say_so(logged_in, slug):
-    page = logged_in.get(reverse("center:section", args=[slug]))
-    assert page.status_code == 200
-    assert "此功能尚未上线" in page.content.decode()
-
-
 def test_an_unknown_section_is_404(logged_in):
     assert logged_in.get("/center/nothing-here/").status_code == 404
 

@@ -10,7 +10,7 @@ def test_chinese_is_the_default(client, ambassador):
     client.force_login(ambassador.user)
     page = client.get(reverse("center:home")).content.decode()
     assert '<html lang="zh-hans">' in page
-    assert "概览" in page and "即将上线" in page
+    assert "概览" in page and "提现" in page and "税务" in page
 
 
 def test_the_language_menu_switches_to_english_and_back(client, ambassador):
@@ -18,7 +18,7 @@ def test_the_language_menu_switches_to_english_and_back(client, ambassador):
     client.post(reverse("set_language"), {"language": "en", "next": "/center/"})
     page = client.get(reverse("center:home")).content.decode()
     assert '<html lang="en">' in page
-    assert "Overview" in page and "Coming soon" in page and "Rebate orders" in page
+    assert "Overview" in page and "Withdrawals" in page and "Rebate orders" in page
     assert "概览" not in page
 
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/center/"})

@@ -1,40 +1,17 @@
 """Concurrent visits for one customer, on PostgreSQL with real row locks."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from portal.tests.threads import run_together
 from referrals.models import Association
 from referrals.services import association_apply
 from referrals.tests.factories import visit_to
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    """Start every call at once, each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
 
 
 def test_simultaneous_visits_to_many_ambassadors_leave_one_open_association_and_the_latest_wins():

@@ -1,0 +1,176 @@
+"""Withdrawals to Alipay (R11.1): requested under the ambassador's lock, transferred
+by a worker after commit (never inside a transaction), resolved by Alipay's answer
+or, when that answer is unknown, by a query. The withdrawal's id is Alipay's
+`out_biz_no`, so a retry can never pay twice."""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+
+from portal.audit import audit_record
+from portal.money import round_yuan
+
+from .alipay import AlipayClient, TransferOutcome, TransferStatus
+from .ledger import Line, ambassadors_locked, balances_of, post
+from .models import Bucket, Posting, Withdrawal
+from .tax_records import tax_assess
+
+logger = logging.getLogger(__name__)
+
+TRANSFER_TITLE = "云大使返利"
+# A withdrawal left `submitted` this long (its worker died mid-call) is asked about.
+STALE_AFTER = timedelta(minutes=10)
+# A withdrawal left `requested` this long (its task was lost) is submitted again.
+UNSENT_AFTER = timedelta(minutes=5)
+
+
+class WithdrawalRefused(Exception):
+    """The request breaks a rule; the message says which, for the ambassador."""
+
+
+def withdrawal_minimum() -> Decimal:
+    return round_yuan(settings.WITHDRAWAL_MINIMUM)
+
+
+def _amount_from(value) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise WithdrawalRefused(_("请输入金额，例如 100 或 100.50。")) from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise WithdrawalRefused(_("金额最多两位小数。"))
+    return amount
+
+
+@transaction.atomic
+def withdrawal_request(*, ambassador, amount, request_token) -> Withdrawal:
+    """R11.1: move `amount` from withdrawable to in payout and queue the transfer.
+    A second submit of the same form (same token) returns the first withdrawal."""
+    ambassadors_locked([ambassador.pk])
+    existing = Withdrawal.objects.filter(request_token=request_token, ambassador=ambassador).first()
+    if existing:
+        return existing
+    ambassador.refresh_from_db()
+    if ambassador.cancelled_at or not ambassador.alipay_bound_at:
+        raise WithdrawalRefused(_("请先完成实名认证并绑定支付宝账号。"))
+    amount = _amount_from(amount)
+    minimum, available = withdrawal_minimum(), balances_of(ambassador).withdrawable
+    if amount < minimum:
+        raise WithdrawalRefused(_("单次提现至少 ¥%(minimum)s。") % {"minimum": minimum})
+    if amount > available:
+        raise WithdrawalRefused(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
+    withdrawal = Withdrawal.objects.create(ambassador=ambassador, amount=amount, request_token=request_token)
+    post(
+        key=f"withdrawal:{withdrawal.pk}",
+        kind=Posting.Kind.WITHDRAWAL,
+        lines=[
+            Line(ambassador.pk, Bucket.WITHDRAWABLE, -amount),
+            Line(ambassador.pk, Bucket.IN_PAYOUT, amount),
+        ],
+        withdrawal=withdrawal,
+    )
+    audit_record(actor=ambassador.user, action="withdrawal.request", target=withdrawal, after={"amount": str(amount)})
+    transaction.on_commit(lambda: async_task("payouts.tasks.submit_withdrawal", withdrawal.pk))
+    return withdrawal
+
+
+def withdrawal_submit(withdrawal_id, *, client=None) -> Withdrawal:
+    """The worker's job: mark the withdrawal submitted (committed before the call,
+    so a crash leaves a trace to reconcile), transfer, then record the answer."""
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.select_for_update().select_related("ambassador").get(pk=withdrawal_id)
+        if withdrawal.state != Withdrawal.State.REQUESTED:
+            return withdrawal  # already on its way or done: a repeated task does nothing
+        withdrawal.state = Withdrawal.State.SUBMITTED
+        withdrawal.submitted_at = timezone.now()
+        withdrawal.attempts += 1
+        withdrawal.save(update_fields=["state", "submitted_at", "attempts"])
+    ambassador = withdrawal.ambassador
+    outcome = (client or AlipayClient.from_settings()).transfer(
+        out_biz_no=withdrawal.out_biz_no,
+        amount=withdrawal.amount,
+        payee_account=str(ambassador.alipay_account),
+        payee_name=str(ambassador.legal_name),
+        title=TRANSFER_TITLE,
+    )
+    return withdrawal_outcome_record(withdrawal_id, outcome)
+
+
+@transaction.atomic
+def withdrawal_outcome_record(withdrawal_id, outcome: TransferOutcome) -> Withdrawal:
+    """Apply Alipay's answer. A final state is final: a late or repeated answer changes nothing."""
+    ambassador_id = Withdrawal.objects.values_list("ambassador", flat=True).get(pk=withdrawal_id)
+    ambassadors_locked([ambassador_id])
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
+    before = withdrawal.state
+    if before in (Withdrawal.State.SUCCEEDED, Withdrawal.State.FAILED):
+        return withdrawal
+    amount = withdrawal.amount
+    if outcome.status == TransferStatus.SUCCEEDED:
+        withdrawal.state = Withdrawal.State.SUCCEEDED
+        withdrawal.alipay_order_id = outcome.alipay_order_id
+        withdrawal.finished_at = timezone.now()
+        withdrawal.failure_code = withdrawal.failure_message = ""
+        post(
+            key=f"payout:{withdrawal.pk}",
+            kind=Posting.Kind.PAYOUT,
+            lines=[Line(ambassador_id, Bucket.IN_PAYOUT, -amount), Line(ambassador_id, Bucket.PAID_OUT, amount)],
+            withdrawal=withdrawal,
+        )
+        withdrawal.save()
+        tax_assess(withdrawal)
+    elif outcome.status == TransferStatus.FAILED:
+        withdrawal.state = Withdrawal.State.FAILED
+        withdrawal.finished_at = timezone.now()
+        withdrawal.failure_code, withdrawal.failure_message = outcome.code, outcome.message[:255]
+        post(
+            key=f"reversal:{withdrawal.pk}",
+            kind=Posting.Kind.REVERSAL,
+            lines=[Line(ambassador_id, Bucket.IN_PAYOUT, -amount), Line(ambassador_id, Bucket.WITHDRAWABLE, amount)],
+            withdrawal=withdrawal,
+        )
+        withdrawal.save()
+    elif outcome.status == TransferStatus.NOT_FOUND:
+        # Alipay never saw it: send it again, with the same out_biz_no.
+        withdrawal.state = Withdrawal.State.REQUESTED
+        withdrawal.save(update_fields=["state"])
+        transaction.on_commit(lambda: async_task("payouts.tasks.submit_withdrawal", withdrawal.pk))
+    else:
+        withdrawal.state = Withdrawal.State.UNKNOWN
+        withdrawal.failure_code, withdrawal.failure_message = outcome.code, outcome.message[:255]
+        withdrawal.save(update_fields=["state", "failure_code", "failure_message"])
+    if withdrawal.state != before:
+        audit_record(
+            actor=None,
+            action="withdrawal.outcome",
+            target=withdrawal,
+            reason=outcome.code,
+            before={"state": before},
+            after={"state": withdrawal.state, "alipay_order_id": withdrawal.alipay_order_id},
+        )
+    logger.info("withdrawal %s: %s → %s (%s)", withdrawal.out_biz_no, before, withdrawal.state, outcome.code)
+    return withdrawal
+
+
+def withdrawals_reconcile(*, client=None, now=None) -> int:
+    """Resolve withdrawals whose fate is not known: unknown ones, submitted ones whose
+    worker died, and requested ones whose task was lost. Returns how many were asked about."""
+    now = now or timezone.now()
+    client = client or AlipayClient.from_settings()
+    asked = 0
+    unsent = Withdrawal.objects.filter(state=Withdrawal.State.REQUESTED, requested_at__lt=now - UNSENT_AFTER)
+    for withdrawal_id in unsent.values_list("pk", flat=True):
+        withdrawal_submit(withdrawal_id, client=client)
+    unresolved = Withdrawal.objects.filter(state=Withdrawal.State.UNKNOWN) | Withdrawal.objects.filter(
+        state=Withdrawal.State.SUBMITTED, submitted_at__lt=now - STALE_AFTER
+    )
+    for withdrawal in unresolved.order_by("pk"):
+        withdrawal_outcome_record(withdrawal.pk, client.query(out_biz_no=withdrawal.out_biz_no))
+        asked += 1
+    return asked
