@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
 from ambassadors.models import Ambassador
-from portal.money import ZERO
+from portal.money import ZERO, round_yuan
 
 from .models import Bucket, Entry, Posting
 
@@ -75,7 +75,10 @@ def _bucket_sums(entries):
 
 def balances_of(ambassador) -> Balances:
     """Every balance of one ambassador, in one query."""
-    sums = _bucket_sums(Entry.objects.filter(ambassador=ambassador))
+    # round_yuan: SQLite's SUM drops trailing zeros; every figure reads as yuan and fen.
+    sums = {
+        bucket: round_yuan(total) for bucket, total in _bucket_sums(Entry.objects.filter(ambassador=ambassador)).items()
+    }
     return Balances(
         pending=sums[Bucket.PENDING],
         withdrawable=sums[Bucket.WITHDRAWABLE],

@@ -247,13 +247,19 @@ REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=ALLOWED_HOST
 # Payouts (R11): withdrawals go to Alipay's fund transfer API in certificate mode
 # (python-alipay-sdk DCAliPay). The key and the three certificates are files; a
 # gateway URL other than Alipay's serves the local fake gateway (payouts/fake_gateway.py).
+def _file(name):
+    """A path setting; a relative one is relative to the project, not to the working directory."""
+    value = env.str(name, default="")
+    return str(BASE_DIR / value) if value else ""
+
+
 ALIPAY = {
     "app_id": env.str("ALIPAY_APP_ID", default=""),
     "gateway": env.str("ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do"),
-    "app_private_key_path": env.str("ALIPAY_APP_PRIVATE_KEY_PATH", default=""),
-    "app_cert_path": env.str("ALIPAY_APP_CERT_PATH", default=""),
-    "alipay_public_cert_path": env.str("ALIPAY_PUBLIC_CERT_PATH", default=""),
-    "alipay_root_cert_path": env.str("ALIPAY_ROOT_CERT_PATH", default=""),
+    "app_private_key_path": _file("ALIPAY_APP_PRIVATE_KEY_PATH"),
+    "app_cert_path": _file("ALIPAY_APP_CERT_PATH"),
+    "alipay_public_cert_path": _file("ALIPAY_PUBLIC_CERT_PATH"),
+    "alipay_root_cert_path": _file("ALIPAY_ROOT_CERT_PATH"),
     "timeout_seconds": env.float("ALIPAY_TIMEOUT_SECONDS", default=10.0),
 }
 # The smallest withdrawal, in yuan (R11.1).

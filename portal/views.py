@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from ambassadors import selectors as ambassador_selectors
 from ambassadors.decorators import ambassador_required
 from ambassadors.forms import CancelForm
+from payouts.forfeit import forfeit_preview
 from referrals import rebate_selectors
 
 from .api_tokens import api_token_create, api_token_revoke
@@ -39,7 +40,11 @@ def account_cancel(request, ambassador):
         membership_cancel(ambassador=ambassador, actor=request.user)
         messages.success(request, _("云大使身份已注销。"))
         return redirect("center:account")
-    return render(request, "ambassadors/cancel.html", {"form": form, "ambassador": ambassador})
+    return render(
+        request,
+        "ambassadors/cancel.html",
+        {"form": form, "ambassador": ambassador, "forfeit": forfeit_preview(ambassador)},
+    )
 
 
 @login_required

@@ -42,6 +42,7 @@ def load(*, ambassador, account):
     services.association_apply(customer=moved, visit=_visit(ambassador, days_ago=10, tag=10))
     services.association_apply(customer=moved, visit=_visit(rival, days_ago=2, tag=11))
     services.association_apply(customer=account("lapsed@demo.local"), visit=_visit(ambassador, days_ago=45, tag=12))
+    services.association_apply(customer=account("veteran@demo.local"), visit=_visit(ambassador, days_ago=60, tag=13))
     services.associations_expire()
 
     return [("rival@demo.local", "另一位云大使，接替了一位客户 / a second ambassador who took over a customer")]
@@ -81,6 +82,7 @@ def load_orders(*, ambassador, account, staff):
         ("lead5@demo.local", "DEMO-1005", "oss", "99.00", 20, None),
         ("twin@demo.local", "DEMO-1006", "ecs", "500.00", 4, None),
         ("lapsed@demo.local", "DEMO-1007", "vhost-shared", "298.00", 44, None),
+        ("veteran@demo.local", "DEMO-1008", "ecs", "19800.00", 58, None),  # settled: money to withdraw
     ]
     for email, billing_id, product, amount, days, refund in orders:
         placed = now - timedelta(days=days, hours=1)

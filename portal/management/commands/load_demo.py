@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ambassadors import demo as ambassadors_demo
+from payouts import demo as payouts_demo
 from portal.models import User
 from portal.staff import FINANCE, OPERATIONS, RISK, staff_groups_sync
 from referrals import demo as referrals_demo
@@ -40,6 +41,8 @@ class Command(BaseCommand):
         ambassador = User.objects.get(email="ambassador@demo.local").ambassador
         logins += referrals_demo.load(ambassador=ambassador, account=_account)
         logins += referrals_demo.load_orders(ambassador=ambassador, account=_account, staff=admin)
+        ambassador.refresh_from_db()
+        logins += payouts_demo.load(ambassador=ambassador)
 
         width = max(len(email) for email, _ in logins)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))

@@ -1,0 +1,103 @@
+"""The 提现 and 税务 pages (R11) and the forfeit stated and posted on cancelling (R10.2)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from ambassadors.tests.factories import BoundAmbassadorFactory
+from payouts.ledger import balances_of
+from payouts.models import Posting, Withdrawal
+from payouts.settlement import settlement_run
+
+from .helpers import paid_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def funded(bound_ambassador, current_rules, client):
+    paid_order(bound_ambassador, amount="4000.00", paid="2026-11-10 10:00")
+    settlement_run(date(2026, 12, 10))
+    client.force_login(bound_ambassador.user)
+    return bound_ambassador
+
+
+def form_token(client):
+    page = client.get(reverse("center:withdrawals"))
+    return page.context["form"]["request_token"].value()
+
+
+def test_the_page_shows_balances_and_the_masked_account(funded, client):
+    page = client.get(reverse("center:withdrawals")).content.decode()
+    assert "¥1000.00" in page
+    assert funded.masked_alipay_account in page
+    assert str(funded.alipay_account) not in page
+
+
+def test_withdrawing_pays_and_lists_it(
+    funded, client, alipay_settings, alipay_gateway, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the transfer task runs after the commit
+        answer = client.post(reverse("center:withdrawals"), {"amount": "250.00", "request_token": form_token(client)})
+    assert answer.status_code == 302
+    page = client.get(answer.url).content.decode()
+    assert "已申请提现 ¥250.00" in page  # the message, shown once
+    assert "已到账" in page and "¥750.00" in page
+    assert Withdrawal.objects.get().state == Withdrawal.State.SUCCEEDED
+    assert len(alipay_gateway.payments) == 1
+
+
+def test_a_refused_amount_is_explained_and_changes_nothing(funded, client):
+    answer = client.post(reverse("center:withdrawals"), {"amount": "5000", "request_token": form_token(client)})
+    assert "提现金额超过可提现余额 ¥1000.00" in answer.content.decode()
+    assert not Withdrawal.objects.exists()
+    assert balances_of(funded).withdrawable == Decimal("1000.00")
+
+
+def test_the_same_form_posted_twice_makes_one_withdrawal(funded, client):
+    data = {"amount": "100", "request_token": form_token(client)}
+    client.post(reverse("center:withdrawals"), data)
+    client.post(reverse("center:withdrawals"), data)
+    assert Withdrawal.objects.count() == 1
+
+
+def test_an_ambassador_without_alipay_is_sent_to_bind_it(verified_ambassador, client):
+    client.force_login(verified_ambassador.user)
+    page = client.get(reverse("center:withdrawals")).content.decode()
+    assert "绑定支付宝账号后才能提现" in page
+    assert 'name="amount"' not in page
+
+
+def test_only_the_ambassadors_own_withdrawals_are_listed(funded, client, alipay_settings):
+    other = BoundAmbassadorFactory()
+    Withdrawal.objects.create(
+        ambassador=other, amount=Decimal("77.77"), request_token="00000000-0000-4000-8000-000000000077"
+    )
+    assert "77.77" not in client.get(reverse("center:withdrawals")).content.decode()
+
+
+def test_the_tax_page_shows_the_months_record_masked(
+    funded, client, alipay_settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("center:withdrawals"), {"amount": "1000", "request_token": form_token(client)})
+    page = client.get(reverse("center:tax")).content.decode()
+    assert "平台代缴" in page and "¥1000.00" in page and "¥1050.00" in page  # 1,000 net is 1,050 gross
+    assert funded.masked_id_number in page
+    assert str(funded.id_number) not in page
+
+
+def test_cancelling_states_and_posts_the_forfeit(funded, client):
+    paid_order(funded, amount="400.00", paid="2026-12-01 10:00")  # 100 pending
+    page = client.get(reverse("center:cancel")).content.decode()
+    assert "¥1100.00" in page
+    client.post(reverse("center:cancel"), {"understood": "on", "password": "correct horse battery"})
+    figures = balances_of(funded)
+    assert (figures.pending, figures.withdrawable, figures.forfeited) == (
+        Decimal("0.00"), Decimal("0.00"), Decimal("1100.00"),
+    )  # fmt: skip
+    assert Posting.objects.filter(kind=Posting.Kind.FORFEIT).count() == 1
+    settlement_run(date(2027, 1, 5))  # nothing of a cancelled ambassador settles afterwards
+    assert balances_of(funded).withdrawable == Decimal("0.00")
