@@ -27,11 +27,22 @@ GROUP_PERMISSIONS = {
         "referrals.view_rebatechange",
         "referrals.view_event",
     ],
+    # Finance watches payouts and exports the payout and tax sheets; money moves only through
+    # the services, so it views the ledger and may only ask Alipay where a withdrawal stands.
     FINANCE: [
         "ambassadors.view_ambassador",
         "portal.view_auditentry",
         "referrals.view_order",
         "referrals.view_rebatechange",
+        "payouts.view_withdrawal",
+        "payouts.reconcile_withdrawal",
+        "payouts.export_withdrawal",
+        "payouts.export_full_id_numbers",
+        "payouts.view_settlementrun",
+        "payouts.view_posting",
+        "payouts.view_entry",
+        "payouts.view_taxassessment",
+        "payouts.export_taxassessment",
     ],
     # Operations staff run the program: products, monthly rules, news, order imports.
     OPERATIONS: [

@@ -32,6 +32,7 @@ class TaxAssessment(models.Model):
         verbose_name = _("个税记录")
         verbose_name_plural = pgettext_lazy("plural", "个税记录")
         ordering = ["-month", "-assessed_at", "-pk"]
+        permissions = [("export_taxassessment", _("可以导出个税表"))]
         indexes = [models.Index(fields=["ambassador", "month", "-assessed_at"], name="tax_latest_of_month")]
 
     def __str__(self):

@@ -38,7 +38,11 @@ class Withdrawal(models.Model):
         verbose_name = _("提现")
         verbose_name_plural = pgettext_lazy("plural", "提现")
         ordering = ["-requested_at", "-pk"]
-        permissions = [("export_full_id_numbers", _("可以导出完整身份证号"))]
+        permissions = [
+            ("export_full_id_numbers", _("可以导出完整身份证号")),
+            ("export_withdrawal", _("可以导出打款表")),
+            ("reconcile_withdrawal", _("可以向支付宝查询提现结果")),
+        ]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="withdrawal_positive")]
 
     def __str__(self):
