@@ -45,7 +45,7 @@ def _amount_from(value) -> Decimal:
         raise WithdrawalRefused(_("请输入金额，例如 100 或 100.50。")) from None
     if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
         raise WithdrawalRefused(_("金额最多两位小数。"))
-    return amount
+    return round_yuan(amount)
 
 
 @transaction.atomic
