@@ -54,12 +54,20 @@ def filters_from_query(query):
     }
 
 
+# What the list, its CSV and the API show of an order.
+LISTED_FIELDS = (
+    "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on",
+    "product__code", "product__name",
+)  # fmt: skip
+
+
 def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, today=None):
     """The ambassador's listed orders, newest first, with their products."""
     today = today or timezone.localdate()
     orders = (
         Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
         .select_related("product")
+        .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
         .order_by("-placed_at", "-pk")
     )
     if month:
