@@ -16,7 +16,7 @@ _ROW = (
 
 @register.simple_tag
 def rebate_rows(rows):
-    return mark_safe(  # noqa: S308  every value below is escaped
+    return mark_safe(  # every value below is escaped
         "".join(
             _ROW.format(
                 *map(
