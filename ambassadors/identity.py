@@ -1,35 +1,54 @@
 """Identity signals: recording them and asking whether two accounts are the same person (R9.1).
 
 Hashes are compared without their kind on purpose: a phone number that is
-also an Alipay logon id links the two accounts just the same.
+also an Alipay logon id links the two accounts just the same. The link is
+written when the second account shows the signal (`SamePersonLink`), so
+reading an account's same-person group is one query.
 """
 
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import IdentitySignal
+from .models import IdentitySignal, SamePersonLink
 
 
 def identity_signal_record(*, user, kind, value_hash, source):
-    """Remember that `user` showed this signal. Seen again, it is only touched."""
+    """Remember that `user` showed this signal, and link `user` with every other
+    account that showed the same value. Seen again, it is only touched."""
     signal, created = IdentitySignal.objects.get_or_create(
         user=user, kind=kind, value_hash=value_hash, defaults={"source": source}
     )
     if not created:
         IdentitySignal.objects.filter(pk=signal.pk).update(last_seen_at=timezone.now())
+        return signal
+    others = IdentitySignal.objects.filter(value_hash=value_hash).exclude(user=user).values_list("user", "kind")
+    links = []
+    for other, their_kind in others:
+        links += [
+            SamePersonLink(user=user, other_id=other, kind=kind, value_hash=value_hash),
+            SamePersonLink(user_id=other, other=user, kind=their_kind, value_hash=value_hash),
+        ]
+    SamePersonLink.objects.bulk_create(links, ignore_conflicts=True)
     return signal
 
 
 def shared_signal_kinds(first_user, second_user):
-    """The kinds of signal of `first_user` that `second_user` shares; empty if none.
-
-    One query, whatever the number of signals.
-    """
+    """The kinds of signal of `first_user` that `second_user` shares; empty if none. One query."""
     if first_user.pk == second_user.pk:
         return {"same_account"}
-    theirs = IdentitySignal.objects.filter(user=second_user).values("value_hash")
     return set(
-        IdentitySignal.objects.filter(Q(user=first_user) & Q(value_hash__in=theirs))
-        .values_list("kind", flat=True)
-        .distinct()
+        SamePersonLink.objects.filter(user=first_user, other=second_user).values_list("kind", flat=True).distinct()
     )
+
+
+def same_person_group(user):
+    """The accounts linked to `user` and by which signals: {account id: {kinds}}. One query."""
+    group = {}
+    for other, kind in SamePersonLink.objects.filter(user=user).values_list("other", "kind"):
+        group.setdefault(other, set()).add(kind)
+    return group
+
+
+def same_person_of(users):
+    """The accounts linked to any of `users` (a queryset of ids or a list), for a subquery."""
+    return SamePersonLink.objects.filter(Q(user__in=users)).values("other")

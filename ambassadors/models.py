@@ -252,3 +252,32 @@ class IdentitySignal(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.value_hash[:8]}…"
+
+
+class SamePersonLink(models.Model):
+    """Two accounts that share a signal are the same person (R9.1): one row per
+    account, other account and signal, written in both directions when the
+    signal is recorded, so an account's same-person group is one query and each
+    link says which signal made it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="same_person_links", verbose_name=_("账户")
+    )
+    other = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("同人账户")
+    )
+    kind = models.CharField(_("关联信号"), max_length=20, choices=IdentitySignal.Kind)
+    value_hash = models.CharField(max_length=64)
+    linked_at = models.DateTimeField(_("关联时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("同人关联")
+        verbose_name_plural = pgettext_lazy("plural", "同人关联")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "other", "kind", "value_hash"], name="one_link_per_signal"),
+            models.CheckConstraint(condition=~models.Q(user=models.F("other")), name="link_between_two_accounts"),
+        ]
+        indexes = [models.Index(fields=["user", "other"], name="same_person_pair")]
+
+    def __str__(self):
+        return f"{self.user_id} ~ {self.other_id} ({self.kind})"
