@@ -73,6 +73,9 @@ class Ambassador(models.Model):
     alipay_bound_at = models.DateTimeField(_("支付宝绑定时间"), null=True, blank=True)
 
     cancelled_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    # R6.3: blacklisted by risk control or staff; lifted by staff.
+    blacklisted_at = models.DateTimeField(_("列入黑名单时间"), null=True, blank=True)
+    blacklist_reason = models.TextField(_("黑名单原因"), blank=True, help_text=_("云大使会看到这段文字。"))
 
     objects = AmbassadorQuerySet.as_manager()
 
@@ -134,7 +137,7 @@ class Ambassador(models.Model):
     @property
     def can_refer(self):
         """Whether a visit to this ambassador's link may associate a customer."""
-        return self.verified_at is not None and self.cancelled_at is None
+        return self.verified_at is not None and self.cancelled_at is None and self.blacklisted_at is None
 
     @property
     def masked_legal_name(self):

@@ -15,6 +15,7 @@ from portal.personal_data import keyed_hash
 from . import rules
 from .identity import identity_signal_record
 from .models import Ambassador, IdentitySignal, ProgramState, Verification
+from .signals import ambassador_blacklisted
 from .verifiers import get_verifier
 
 CONSENT_VERSION = "2026-11"
@@ -243,5 +244,52 @@ def ambassador_cancel(*, ambassador, actor):
         target=ambassador,
         before={"program_state": before},
         after={"program_state": ambassador.program_state},
+    )
+    return ambassador
+
+
+@transaction.atomic
+def ambassador_blacklist(*, ambassador, actor, reason):
+    """R6.3: the link stops associating and the ambassador's customers are let go
+    (by referrals, on the signal), so new orders earn nothing. The reason is
+    shown to the ambassador."""
+    if not reason.strip():
+        raise AmbassadorError(_("请填写列入黑名单的原因。"))
+    ambassador = _locked(ambassador)
+    if ambassador.blacklisted_at:
+        return ambassador
+    ambassador.blacklisted_at = timezone.now()
+    ambassador.blacklist_reason = reason.strip()
+    ambassador.save(update_fields=["blacklisted_at", "blacklist_reason"])
+    audit_record(
+        actor=actor,
+        action="ambassador.blacklist",
+        target=ambassador,
+        reason=ambassador.blacklist_reason,
+        before={"blacklisted": False},
+        after={"blacklisted": True},
+    )
+    ambassador_blacklisted.send(sender=Ambassador, ambassador=ambassador, at=ambassador.blacklisted_at)
+    return ambassador
+
+
+@transaction.atomic
+def ambassador_blacklist_lift(*, ambassador, actor, reason):
+    """Staff lift the blacklist: the link associates again (earlier customers do not come back)."""
+    if not reason.strip():
+        raise AmbassadorError(_("请填写解除黑名单的原因。"))
+    ambassador = _locked(ambassador)
+    if not ambassador.blacklisted_at:
+        return ambassador
+    ambassador.blacklisted_at = None
+    ambassador.blacklist_reason = ""
+    ambassador.save(update_fields=["blacklisted_at", "blacklist_reason"])
+    audit_record(
+        actor=actor,
+        action="ambassador.blacklist_lift",
+        target=ambassador,
+        reason=reason.strip(),
+        before={"blacklisted": True},
+        after={"blacklisted": False},
     )
     return ambassador

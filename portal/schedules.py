@@ -11,6 +11,8 @@ SCHEDULES = [
     ("process billing events", "referrals.tasks.process_events", Schedule.MINUTES, 1),
     ("expire associations", "referrals.tasks.expire_associations", Schedule.HOURLY, None),
     ("compute quarterly bonus", "referrals.tasks.compute_quarterly_bonus", Schedule.DAILY, None),
+    # R9.3, R6.3: hold rebates past the suspect share, blacklist past the last refund step.
+    ("scan risk", "referrals.tasks.scan_risk", Schedule.HOURLY, None),
     # R7: settle what is due today (Asia/Shanghai); safe to run again.
     ("settle due rebates", "payouts.tasks.settle_due_rebates", Schedule.DAILY, None),
     # R11.1: resolve withdrawals whose result is unknown (a timeout, a worker that died).

@@ -9,4 +9,5 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("推广与返利")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        # The system checks, and the receiver that lets a blacklisted ambassador's customers go.
+        from . import checks, risk  # noqa: F401

@@ -14,7 +14,8 @@ from ambassadors.models import IdentitySignal
 from portal.models import User
 
 from . import decision
-from .models import Association, CustomerProfile, EndReason, Order, Product, RebateChange, RuleSet
+from .models import Association, CustomerProfile, EndReason, Order, Product, Reason, RebateChange, RiskVerdict, RuleSet
+from .risk_cases import rebates_held_for, same_person_case_open
 from .services import customer_mark_old, customer_profile_locked
 from .signals import rebate_changed
 
@@ -105,6 +106,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
     association = _association_at(order.customer, order.placed_at)
     ambassador = association.ambassador if association else None
     rule_set = _rule_set_for(order)
+    shared = shared_signal_kinds(ambassador.user, order.customer) if ambassador else set()
     result = decision.rebate_decide(
         order=_order_facts(order),
         customer=_customer_facts(order),
@@ -115,7 +117,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
             ).exists(),
         ),
         rules=_rule_facts(rule_set) if rule_set else None,
-        same_person=bool(ambassador and shared_signal_kinds(ambassador.user, order.customer)),
+        same_person=_same_person(order, ambassador, shared),
     )
     before, first, previous_ambassador = order.rebate, order.decided_at is None, order.ambassador_id
     settles_on = _settlement_date(order)
@@ -128,7 +130,11 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
     order.reason = result.reason
     order.settles_on = settles_on
     order.decided_at = timezone.now()
+    if ambassador and not result.reason and rebates_held_for(ambassador.pk):
+        order.on_hold = True  # R9.3: the ambassador's rebates wait for the risk desk
     order.save()
+    if result.reason == Reason.SAME_PERSON and shared and not order.risk_verdict:
+        same_person_case_open(order, shared)
     if first or before != order.rebate or previous_ambassador != order.ambassador_id:
         change = RebateChange.objects.create(
             order=order,
@@ -141,6 +147,13 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
         )
         rebate_changed.send(sender=Order, order=order, change=change)
     return order
+
+
+def _same_person(order, ambassador, shared):
+    """R4.4 from the signals, unless the risk desk has ruled on this order (R9.3)."""
+    if order.risk_verdict == RiskVerdict.CONFIRMED:
+        return True
+    return bool(shared) and order.risk_verdict != RiskVerdict.CLEARED
 
 
 def _association_at(customer, moment):

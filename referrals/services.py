@@ -43,6 +43,10 @@ class ReferralError(Exception):
 
 def referral_link_for(ambassador):
     """The ambassador's one exclusive link, made on first use."""
+    if ambassador.blacklisted_at:
+        raise ReferralError(
+            _("你的推广资格已被暂停，专属链接暂时失效：%(reason)s") % {"reason": ambassador.blacklist_reason}
+        )
     if not ambassador.can_refer:
         raise ReferralError(_("完成实名认证后即可获得专属推广链接。"))
     link = ReferralLink.objects.filter(ambassador=ambassador).first()
@@ -293,13 +297,14 @@ def customer_mark_old(*, customer, at):
 
 
 @transaction.atomic
-def ambassador_release(*, ambassador, at):
-    """An ambassador who can no longer refer (cancelled, R10.2) lets their customers go at `at`."""
+def ambassador_release(*, ambassador, at, reason=EndReason.AMBASSADOR_INACTIVE):
+    """An ambassador who can no longer refer (cancelled R10.2, blacklisted R6.3) lets
+    their customers go at `at`."""
     for association in Association.objects.select_for_update().filter(ambassador=ambassador, ended_at__isnull=True):
         if association.expires_at <= at:
             _end(association, EndReason.WINDOW_ENDED, at=association.expires_at)
         else:
-            _end(association, EndReason.AMBASSADOR_INACTIVE, at=max(at, association.started_at))
+            _end(association, reason, at=max(at, association.started_at))
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from .bonus import previous_quarter_bonus_compute
 from .events import events_process
+from .risk import risk_scan
 from .services import associations_expire
 from .visit_log import visit_log_flush
 
@@ -16,6 +17,10 @@ def expire_associations():
 
 def compute_quarterly_bonus():
     return previous_quarter_bonus_compute()
+
+
+def scan_risk():
+    return risk_scan()
 
 
 def process_events():

@@ -3,7 +3,8 @@ from .catalogue import NewsEntry, Product, RuleSet
 from .customers import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
 from .events import Event
 from .links import AppliedVisit, ReferralLink, Visit
-from .orders import Order, OrderType, Reason, RebateChange
+from .orders import Order, OrderType, Reason, RebateChange, RiskVerdict
+from .risk import RiskCase
 
 __all__ = [
     "AppliedVisit",
@@ -21,6 +22,8 @@ __all__ = [
     "RebateChange",
     "ReferralLink",
     "RefusalReason",
+    "RiskCase",
+    "RiskVerdict",
     "RuleSet",
     "Visit",
 ]

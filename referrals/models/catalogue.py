@@ -1,5 +1,7 @@
 """What is sold and on what terms: products, monthly rule sets (R5) and the news that announces them."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,11 @@ class Product(models.Model):
     def takes_first_purchase_slot(self):
         """R2.2: a domain order does not take the member-first-purchase slot."""
         return self.category != self.Category.DOMAIN
+
+
+def default_refund_rating_steps():
+    """R6.3: 3 refunded orders lower the rating once, 6 twice, 10 blacklist."""
+    return [3, 6, 10]
 
 
 class RuleSetQuerySet(models.QuerySet):
@@ -75,6 +82,24 @@ class RuleSet(models.Model):
         default=list,
         blank=True,
         help_text=_('例如 [{"min_orders": 5, "bonus": "300.00"}]：季度内 500 元及以上的会员首购单数达到档位即得奖励'),
+    )
+    # Risk control as data (R9.3, R6.3).
+    risk_window_days = models.PositiveSmallIntegerField(_("风控统计天数"), default=30)
+    risk_min_orders = models.PositiveSmallIntegerField(
+        _("风控最少订单数"), default=5, help_text=_("统计期内订单少于此数时不按占比触发风控")
+    )
+    risk_suspect_share = models.DecimalField(
+        _("可疑订单占比阈值"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.300"),
+        help_text=_("同人、客户间共用设备或地址、退款的订单占比达到此值时，暂停结算并转人工审核"),
+    )
+    refund_window_days = models.PositiveSmallIntegerField(_("退款评级统计天数"), default=180)
+    refund_rating_steps = models.JSONField(
+        _("退款评级阈值"),
+        default=default_refund_rating_steps,
+        help_text=_("例如 [3, 6, 10]：退款订单数每达到一档评级降一级，达到最后一档即列入黑名单"),
     )
 
     objects = RuleSetQuerySet.as_manager()

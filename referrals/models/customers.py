@@ -43,6 +43,7 @@ class EndReason(models.TextChoices):
     WINDOW_ENDED = "window_ended", _("关联期已结束")
     BECAME_OLD = "became_old", _("客户已付费购买云产品，成为老客户")
     AMBASSADOR_INACTIVE = "ambassador_inactive", _("你的推广资格已失效")
+    AMBASSADOR_BLACKLISTED = "ambassador_blacklisted", _("你的推广资格已被暂停")
 
 
 class Association(models.Model):

@@ -28,6 +28,11 @@ class Reason(models.TextChoices):
     REFUNDED = "REFUNDED", _("订单已全额退款")
 
 
+class RiskVerdict(models.TextChoices):
+    CLEARED = "cleared", _("已排除风险")
+    CONFIRMED = "confirmed", _("确认无效")
+
+
 class OrderType(models.TextChoices):
     """R5.1: what kind of purchase an order is, for its rate."""
 
@@ -89,6 +94,9 @@ class Order(models.Model):
     settles_on = models.DateField(_("结算日"), null=True, blank=True, db_index=True)
     # Risk control (R9.3): a held rebate does not settle until staff decide.
     on_hold = models.BooleanField(_("风控冻结"), default=False)
+    # Staff's word on the order (R9.3), which outweighs the signals: cleared pays it,
+    # confirmed makes it invalid (R8.2).
+    risk_verdict = models.CharField(_("风控结论"), max_length=10, choices=RiskVerdict, blank=True)
 
     class Meta:
         verbose_name = _("订单")

@@ -9,7 +9,7 @@ import pytest
 
 from ambassadors.identity import identity_signal_record
 from ambassadors.tests.factories import UserFactory
-from referrals.models import CustomerProfile, Order, OrderType, Product, Reason, RebateChange, RuleSet
+from referrals.models import CustomerProfile, Order, OrderType, Product, Reason, RebateChange
 from referrals.orders import OrderSnapshot, order_snapshot_apply
 from referrals.rule_sets import rule_set_correct, rule_set_publish
 from referrals.services import association_apply
@@ -58,16 +58,6 @@ def snapshot(
 def apply(*args, today=date(2026, 11, 26), **kwargs):
     order_snapshot_apply(snapshot(*args, **kwargs), today=today)
     return Order.objects.get(billing_id=kwargs.get("billing_id", args[1] if len(args) > 1 else "o1"))
-
-
-@pytest.fixture
-def current_rules(db):
-    """A rule set for 2026 like April 2019's: member first purchases only, 25%."""
-    rule_set = RuleSet.objects.create(
-        month=date(2026, 1, 1), title="2026", member_first_purchase_rate=Decimal("0.25"), excluded_activities=["promo"]
-    )
-    rule_set.rebate_products.set(Product.objects.filter(code__in=["ecs", "rds", "vhost-shared"]))
-    return rule_set_publish(rule_set=rule_set, actor=None)
 
 
 def test_a_member_first_purchase_inside_the_window_earns_and_settles_on_day_31(customer, ambassador, current_rules):
