@@ -82,6 +82,7 @@ class Ambassador(models.Model):
     class Meta:
         verbose_name = _("云大使")
         verbose_name_plural = pgettext_lazy("plural", "云大使")
+        permissions = [("blacklist_ambassador", _("可以将云大使列入或移出黑名单"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(alipay_bound_at__isnull=True) | models.Q(verified_at__isnull=False),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from .admin_imports import SpreadsheetImportMixin
+from .admin_risk import RiskCaseAdmin, order_decisions  # noqa: F401  (registers the risk desk)
 from .imports import orders_import, segments_import
 from .models import (
     Association,
@@ -160,14 +161,22 @@ class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
         "order_type",
         "rebate",
         "reason",
+        "on_hold",
+        "risk_verdict",
     ]
-    list_filter = ["reason", "order_type", "status"]
+    list_filter = ["reason", "order_type", "status", "on_hold", "risk_verdict"]
+    readonly_fields = ["risk_decisions"]
     list_select_related = ["customer", "product", "ambassador__user"]
     search_fields = ["billing_id", "customer__email", "ambassador__user__email"]
     date_hierarchy = "placed_at"
     import_function = staticmethod(orders_import)
     import_permission = "referrals.import_order"
     import_title = gettext_lazy("导入订单")
+
+    @admin.display(description=gettext_lazy("风控审核记录"))
+    def risk_decisions(self, order):
+        return order_decisions(order)
+
     import_help = gettext_lazy(
         "每行一个订单快照，列与计费事件的 order 字段相同：id, customer, product, billing, kind, trial, "
         "activity, amount, period_days, placed_at, status, paid_at, refunded_amount, refunded_at, version。"

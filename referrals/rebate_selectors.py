@@ -21,8 +21,8 @@ LISTED_REASONS = ("", Reason.SAME_PERSON, Reason.REFUNDED)
 class RebateStatus:
     """Where an order's rebate stands, for the ambassador."""
 
-    PENDING = "pending"  # 待结算: paid, not yet day 31 (R7.1)
-    SETTLED = "settled"  # 已结算: day 31 reached
+    PENDING = "pending"  # 待结算: paid, not yet day 31 (R7.1), or held by risk control (R9.3)
+    SETTLED = "settled"  # 已结算: day 31 reached and not held
     INVALID = "invalid"  # 无效订单 (R8.2)
     REFUNDED = "refunded"  # 已退款: refunded in full
 
@@ -31,8 +31,8 @@ class RebateStatus:
 
 def rebate_status_filter(status, today):
     return {
-        RebateStatus.PENDING: Q(reason="", settles_on__gt=today),
-        RebateStatus.SETTLED: Q(reason="", settles_on__lte=today),
+        RebateStatus.PENDING: Q(reason="") & (Q(settles_on__gt=today) | Q(on_hold=True)),
+        RebateStatus.SETTLED: Q(reason="", settles_on__lte=today, on_hold=False),
         RebateStatus.INVALID: Q(reason=Reason.SAME_PERSON),
         RebateStatus.REFUNDED: Q(reason=Reason.REFUNDED),
     }[status]
@@ -56,7 +56,7 @@ def filters_from_query(query):
 
 # What the list, its CSV and the API show of an order.
 LISTED_FIELDS = (
-    "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on",
+    "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
     "product__code", "product__name",
 )  # fmt: skip
 
@@ -120,7 +120,8 @@ def rebate_status_of(order, today):
         return RebateStatus.INVALID
     if order.reason == Reason.REFUNDED:
         return RebateStatus.REFUNDED
-    return RebateStatus.SETTLED if order.settles_on and order.settles_on <= today else RebateStatus.PENDING
+    settled = order.settles_on and order.settles_on <= today and not order.on_hold
+    return RebateStatus.SETTLED if settled else RebateStatus.PENDING
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,8 @@ def overview_of(ambassador, *, today=None):
         "all_time": _totals(listed, today),
         "months": months,
         "bonuses": list(QuarterlyBonus.objects.filter(ambassador=ambassador).order_by("-quarter")[:4]),
+        # R9.3: that some rebates wait for review, never why.
+        "on_hold": Order.objects.filter(ambassador=ambassador, on_hold=True, reason="").exists(),
     }
 
 

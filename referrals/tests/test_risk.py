@@ -176,3 +176,27 @@ def test_blacklisting_ends_associations_stops_the_link_and_new_orders_earn_nothi
 
 def _shanghai(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def test_the_overview_explains_a_hold_without_the_detection_details(ambassador, current_rules, client):
+    order = same_person_order(ambassador, "shown", kind="device")
+    customer = UserFactory()
+    associate(customer, ambassador, "2026-11-01 09:00")
+    held = apply(customer, "held-1")
+    Order.objects.filter(pk=held.pk).update(on_hold=True)
+    client.force_login(ambassador.user)
+    page = client.get("/center/").content.decode()
+    assert "部分返利正在审核" in page
+    for detail in ("同人", "设备", "占比", order.customer.email):
+        assert detail not in page.split("部分返利正在审核")[1].split("</section>")[0]
+
+
+def test_a_blacklisted_ambassador_reads_why_on_the_overview_and_the_link_page(ambassador, client, reviewer):
+    from ambassadors.services import ambassador_blacklist
+
+    ambassador_blacklist(ambassador=ambassador, actor=reviewer, reason="推广中存在误导宣传")
+    client.force_login(ambassador.user)
+    overview = client.get("/center/").content.decode()
+    assert "你的推广资格已被暂停" in overview and "推广中存在误导宣传" in overview
+    link_page = client.get("/center/link/").content.decode()
+    assert "专属链接暂时失效" in link_page
