@@ -244,6 +244,7 @@ REFERRAL_ATTRIBUTION = {
 REFERRAL_LANDING_URL = env.str("REFERRAL_LANDING_URL", default="/accounts/signup/")
 REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=ALLOWED_HOSTS)
 
+
 # Payouts (R11): withdrawals go to Alipay's fund transfer API in certificate mode
 # (python-alipay-sdk DCAliPay). The key and the three certificates are files; a
 # gateway URL other than Alipay's serves the local fake gateway (payouts/fake_gateway.py).

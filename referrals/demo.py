@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ambassadors import services as ambassador_services
+from ambassadors.identity import identity_signal_record
+from ambassadors.models import IdentitySignal
 
 from . import services
 from .cookies import ReferralVisit
@@ -71,6 +73,12 @@ def load_orders(*, ambassador, account, staff):
     services.association_apply(customer=twin, visit=_visit(ambassador, days_ago=5, tag=20))
     services.device_seen(user=twin, device_id="demo-shared-laptop", source="login")
     services.device_seen(user=ambassador.user, device_id="demo-shared-laptop", source="login")
+    # A second account paying with the ambassador's own phone number: another case for the risk desk.
+    spouse = account("spouse@demo.local")
+    services.association_apply(customer=spouse, visit=_visit(ambassador, days_ago=6, tag=21))
+    identity_signal_record(
+        user=spouse, kind=IdentitySignal.Kind.PHONE, value_hash=ambassador.phone_hash, source="billing"
+    )
 
     now = timezone.now()
     orders = [
@@ -81,6 +89,7 @@ def load_orders(*, ambassador, account, staff):
         ("lead4@demo.local", "DEMO-1004", "domain", "55.00", 10, None),
         ("lead5@demo.local", "DEMO-1005", "oss", "99.00", 20, None),
         ("twin@demo.local", "DEMO-1006", "ecs", "500.00", 4, None),
+        ("spouse@demo.local", "DEMO-1009", "rds", "1600.00", 3, None),
         ("lapsed@demo.local", "DEMO-1007", "vhost-shared", "298.00", 44, None),
         ("veteran@demo.local", "DEMO-1008", "ecs", "19800.00", 58, None),  # settled: money to withdraw
     ]
@@ -104,4 +113,7 @@ def load_orders(*, ambassador, account, staff):
             version=1,
         )
         order_snapshot_apply(snapshot)
-    return [("twin@demo.local", "与云大使同一设备的账号，订单为无效订单 / same-person account: an invalid order")]
+    return [
+        ("twin@demo.local", "与云大使同一设备的账号，订单为无效订单 / same-person account: an invalid order"),
+        ("spouse@demo.local", "与云大使同一手机号的账号，待风控审核 / same phone as the ambassador: on the risk desk"),
+    ]
