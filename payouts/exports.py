@@ -1,0 +1,211 @@
+"""Finance's monthly sheets written as csv or xlsx, streamed so memory stays flat in the row count.
+
+django-import-export's own export builds the whole tablib Dataset in memory before writing a byte;
+a year of payouts would not fit. So the resources (payouts/resources.py) give the headers and each
+row's values (`get_export_headers`, `export_resource`), rows are read with `queryset.iterator()`,
+and each row is written as soon as it is read: csv to the caller's stream or a
+StreamingHttpResponse (UTF-8 with a BOM, so Excel reads the Chinese), xlsx through openpyxl's
+write-only workbook (rows go to a temporary file, strings inline, no shared-strings table) saved
+into a temporary file that is streamed back.
+
+Bypassing import-export's formats also bypasses its formula escaping, so every text cell is
+escaped here (`cell_escape`). Full names and ID numbers are written only for holders of
+`payouts.export_full_id_numbers`, and such an export is audited before its first row is written:
+a download cut off half way is on record too (DESIGN.md: that access is logged).
+
+Outside a request (a benchmark, a command):
+    with open("payouts.xlsx", "wb") as stream:
+        rows = payout_sheet_write(date(2026, 11, 1), "xlsx", user, stream)
+"""
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import islice
+
+from django.conf import settings
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone, translation
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from portal.audit import audit_record
+
+from .resources import SHANGHAI, PayoutSheetResource, TaxSheetResource
+
+CSV, XLSX = "csv", "xlsx"
+FORMATS = (CSV, XLSX)
+PAYOUT, TAX = "payout", "tax"
+SHEETS = {PAYOUT: PayoutSheetResource, TAX: TaxSheetResource}
+FULL_IDENTITY_PERMISSION = "payouts.export_full_id_numbers"
+ROWS_PER_BATCH = 500
+CONTENT_TYPES = {
+    CSV: "text/csv; charset=utf-8",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Spreadsheets run a cell that starts with one of these as a formula (or DDE command).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_escape(value: str) -> str:
+    """A leading apostrophe makes the cell text in every spreadsheet, and keeps the value readable.
+
+    django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a leading "=",
+    which changes the value and leaves "+", "-" and "@" live; this is the referrals CSV's rule."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One export about to be written: its resource (masked or not), its rows and their count."""
+
+    kind: str
+    month: date
+    resource: object
+    queryset: object
+    rows: int
+
+    @property
+    def filename(self):
+        return f"{self.kind}-{self.month:%Y-%m}"
+
+
+def sheet_open(kind, month, user) -> Sheet:
+    """Choose the month's rows and the masking the user may see; audit an export in clear."""
+    if kind not in SHEETS:
+        raise ValueError(f"unknown sheet {kind!r}: one of {', '.join(SHEETS)}")
+    month = month_of(month)
+    full_identity = user.has_perm(FULL_IDENTITY_PERMISSION)
+    resource = SHEETS[kind](full_identity=full_identity)
+    queryset = resource.filter_export(resource.get_queryset(), month=month)
+    sheet = Sheet(kind=kind, month=month, resource=resource, queryset=queryset, rows=queryset.count())
+    if full_identity:  # the target is the exporter: audit_trail(user) lists what they took out
+        audit_record(
+            actor=user,
+            action="export.full_id_numbers",
+            target=user,
+            after={"sheet": kind, "month": f"{month:%Y-%m}", "rows": sheet.rows},
+        )
+    return sheet
+
+
+def month_of(value) -> date:
+    """The first day of a month given as a date or as "YYYY-MM"."""
+    if isinstance(value, str):
+        value = datetime.strptime(value, "%Y-%m")
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+def _batches(sheet, **render):
+    """The rows' values from the resource, a few hundred rows at a time: `export_resource`'s
+    work, with its list of fields worked out once rather than per row, in the source language
+    and Asia/Shanghai time. The overrides end before each yield, so a streamed response's
+    generator never leaks them into the server between chunks."""
+    resource = sheet.resource
+    export_fields = resource.get_export_fields()
+    rows = resource.iter_queryset(sheet.queryset)
+    while True:
+        with translation.override(settings.LANGUAGE_CODE), timezone.override(SHANGHAI):
+            batch = [
+                [resource.export_field(field, row, **render) for field in export_fields]
+                for row in islice(rows, ROWS_PER_BATCH)
+            ]
+        if not batch:
+            return
+        yield batch
+
+
+def _headers(sheet):
+    with translation.override(settings.LANGUAGE_CODE):
+        return sheet.resource.get_export_headers()
+
+
+def csv_chunks(sheet):
+    """The sheet as UTF-8 csv with a BOM, one chunk of bytes per batch of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(cell_escape(value) for value in _headers(sheet))
+    for batch in _batches(sheet):
+        writer.writerows([cell_escape(str(value)) for value in values] for values in batch)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # no rows: the header alone
+        yield buffer.getvalue().encode()
+
+
+def xlsx_write(sheet, stream):
+    """The sheet as one xlsx worksheet: money as numbers with 2 places, times as Shanghai times."""
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(title=sheet.filename)
+    worksheet.append([cell_escape(value) for value in _headers(sheet)])
+    for batch in _batches(sheet, force_native_type=True):
+        for values in batch:
+            worksheet.append([_xlsx_cell(worksheet, value) for value in values])
+    book.save(stream)
+
+
+def _xlsx_cell(worksheet, value):
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", cell_escape(value))
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(worksheet, value)
+        cell.number_format = "0.00"
+        return cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(worksheet, value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+    return value
+
+
+def sheet_write(kind, month, fmt, user, stream) -> int:
+    """Write one month's sheet to a binary stream; returns its number of rows (as counted when
+    the sheet was opened: the figure audited)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    sheet = sheet_open(kind, month, user)
+    if fmt == CSV:
+        for chunk in csv_chunks(sheet):
+            stream.write(chunk)
+    else:
+        xlsx_write(sheet, stream)
+    return sheet.rows
+
+
+def payout_sheet_write(month, fmt, user, stream) -> int:
+    """打款表 of `month` (a date or "YYYY-MM") as "csv" or "xlsx" into a binary stream."""
+    return sheet_write(PAYOUT, month, fmt, user, stream)
+
+
+def tax_sheet_write(month, fmt, user, stream) -> int:
+    """个税表 of `month` (a date or "YYYY-MM") as "csv" or "xlsx" into a binary stream."""
+    return sheet_write(TAX, month, fmt, user, stream)
+
+
+def sheet_response(kind, month, fmt, user):
+    """The sheet as a download: csv streamed row by row; xlsx built in a temporary file (a zip
+    cannot be sent before it is finished), then streamed from it and deleted when closed."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    sheet = sheet_open(kind, month, user)
+    filename = f"{sheet.filename}.{fmt}"
+    if fmt == CSV:
+        response = StreamingHttpResponse(csv_chunks(sheet), content_type=CONTENT_TYPES[CSV])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    stream = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it, which deletes it)
+    try:
+        xlsx_write(sheet, stream)
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    return FileResponse(stream, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[XLSX])

@@ -1,0 +1,264 @@
+"""Finance's monthly payout and tax sheets (R11.2): the month's rows and no others, masked unless
+the exporter may see identities (and then audited), formulae escaped, csv and xlsx streamed."""
+
+import csv
+import io
+import tracemalloc
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from ambassadors.tests.factories import BoundAmbassadorFactory, UserFactory
+from payouts import exports
+from payouts.exports import payout_sheet_write, tax_sheet_write
+from payouts.models import TaxAssessment, Withdrawal
+from payouts.resources import PayoutSheetResource
+from payouts.settlement import settlement_run
+from payouts.tax_records import tax_assess
+from payouts.withdrawals import withdrawal_request
+from portal.models import AuditEntry
+from portal.staff import FINANCE, staff_groups_sync
+
+from .helpers import paid_order
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PAYOUT_HEADERS = [
+    "月份",
+    "提现单号",
+    "姓名",
+    "身份证号",
+    "支付宝账号",
+    "金额",
+    "状态",
+    "申请时间",
+    "到账时间",
+    "支付宝单号",
+]
+TAX_HEADERS = [
+    "月份", "姓名", "身份证号", "到手收入", "应税收入（含税）", "减除费用", "应纳税所得额", "税率", "速算扣除数",
+    "个人所得税", "缴纳方",
+]  # fmt: skip
+
+
+def staff_in(group):
+    staff_groups_sync()
+    member = UserFactory(is_staff=True)
+    member.groups.add(Group.objects.get(name=group))
+    return member
+
+
+def exporter_without_identities():
+    """May export both sheets, may not see names and ID numbers in clear."""
+    member = UserFactory(is_staff=True)
+    member.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="payouts", codename__in=["export_withdrawal", "export_taxassessment"]
+        )
+    )
+    return member
+
+
+def paid_withdrawal(ambassador, amount, finished, *, order_id=None):
+    """A withdrawal Alipay paid at `finished` (Shanghai) and its tax record: the rows the sheets
+    read, made without the gateway so that the month is chosen by the test."""
+    finished_at = datetime.fromisoformat(finished).replace(tzinfo=SHANGHAI)
+    withdrawal = Withdrawal.objects.create(
+        ambassador=ambassador,
+        amount=Decimal(amount),
+        request_token=uuid.uuid4(),
+        state=Withdrawal.State.SUCCEEDED,
+        submitted_at=finished_at,
+        finished_at=finished_at,
+        alipay_order_id=order_id or f"2026{uuid.uuid4().int % 10**16:016d}",
+    )
+    Withdrawal.objects.filter(pk=withdrawal.pk).update(requested_at=finished_at)
+    withdrawal.refresh_from_db()
+    tax_assess(withdrawal)
+    return withdrawal
+
+
+@pytest.fixture
+def november(db):
+    """Two payments to 张三 in November, one to 李四 on the last evening of November (Shanghai:
+    already December in UTC terms, the other way round), one to 张三 in December."""
+    zhang = BoundAmbassadorFactory(legal_name="张三")
+    li = BoundAmbassadorFactory(legal_name="李四")
+    first = paid_withdrawal(zhang, "3000.00", "2026-11-03 09:00")
+    second = paid_withdrawal(zhang, "3000.00", "2026-11-20 15:30")
+    late = paid_withdrawal(li, "500.00", "2026-11-30 23:30")
+    december = paid_withdrawal(zhang, "100.00", "2026-12-01 00:10")
+    return zhang, li, [first, second, late], december
+
+
+def csv_rows(content: bytes):
+    assert content.startswith("\ufeff".encode()), "UTF-8 with a BOM, so Excel reads Chinese"
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def written(function, month, fmt, user):
+    stream = io.BytesIO()
+    count = function(month, fmt, user, stream)
+    return count, stream.getvalue()
+
+
+class Sink:
+    """A binary stream that keeps nothing, as a file on disk would not in memory."""
+
+    def __init__(self):
+        self.size = 0
+
+    def write(self, data):
+        self.size += len(data)
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+def xlsx_rows(content: bytes):
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_the_payout_sheet_lists_the_months_payments_masked(november):
+    zhang, li, paid, december = november
+    count, content = written(payout_sheet_write, date(2026, 11, 1), "csv", exporter_without_identities())
+    rows = csv_rows(content)
+    assert count == 3
+    assert rows[0] == PAYOUT_HEADERS
+    assert [row[1] for row in rows[1:]] == [w.out_biz_no for w in paid]  # December's is not there
+    first = rows[1]
+    assert first[0] == "2026-11"
+    assert first[2:5] == [zhang.masked_legal_name, zhang.masked_id_number, zhang.masked_alipay_account]
+    assert first[2] == "张*" and str(zhang.id_number) not in content.decode("utf-8-sig")
+    assert first[5:9] == ["3000.00", "已到账", "2026-11-03 09:00:00", "2026-11-03 09:00:00"]
+    assert first[9] == paid[0].alipay_order_id
+    assert rows[3][8] == "2026-11-30 23:30:00"  # Asia/Shanghai, not UTC
+    assert not AuditEntry.objects.filter(action="export.full_id_numbers").exists()
+
+
+def test_finance_exports_full_identities_and_each_export_is_audited(november):
+    zhang, li, paid, december = november
+    finance = staff_in(FINANCE)
+    count, content = written(payout_sheet_write, "2026-11", "csv", finance)
+    rows = csv_rows(content)
+    assert rows[1][2:4] == ["张三", str(zhang.id_number)]
+    assert rows[1][4] == zhang.masked_alipay_account  # the Alipay account stays masked
+    entry = AuditEntry.objects.get(action="export.full_id_numbers")
+    assert (entry.actor, entry.after) == (finance, {"sheet": "payout", "month": "2026-11", "rows": 3})
+
+    written(tax_sheet_write, "2026-11", "xlsx", finance)
+    assert AuditEntry.objects.filter(action="export.full_id_numbers").count() == 2
+    assert AuditEntry.objects.latest("at").after == {"sheet": "tax", "month": "2026-11", "rows": 2}
+
+
+def test_the_payout_sheet_as_xlsx_has_numbers_and_shanghai_times(november):
+    zhang, li, paid, december = november
+    count, content = written(payout_sheet_write, date(2026, 12, 15), "xlsx", exporter_without_identities())
+    rows = xlsx_rows(content)
+    assert rows[0] == PAYOUT_HEADERS
+    assert len(rows) == 2 and count == 1
+    row = rows[1]
+    assert row[:5] == ["2026-12", december.out_biz_no, "张*", zhang.masked_id_number, zhang.masked_alipay_account]
+    assert row[5] == 100 and row[6] == "已到账"
+    assert row[8] == datetime(2026, 12, 1, 0, 10)  # naive Shanghai time: Excel has no time zones
+
+
+def test_the_tax_sheet_has_each_ambassadors_latest_assessment_of_the_month(november):
+    zhang, li, paid, december = november
+    count, content = written(tax_sheet_write, "2026-11", "csv", exporter_without_identities())
+    rows = csv_rows(content)
+    assert count == 2 and rows[0] == TAX_HEADERS
+    by_name = {row[1]: row for row in rows[1:]}
+    # R11.2: two payments of 3,000 in one month are taxed as one of 6,000.
+    assert by_name["张*"] == [
+        "2026-11", "张*", zhang.masked_id_number, "6000.00", "7142.86", "1428.57", "5714.29", "0.20", "0.00",
+        "1142.86", "平台代缴",
+    ]  # fmt: skip
+    assert by_name["李*"][3] == "500.00" and by_name["李*"][9] == "0.00"
+    assert TaxAssessment.objects.filter(month=date(2026, 12, 1)).count() == 1  # and it is not in November's
+
+
+def test_the_tax_sheet_as_xlsx_opens_with_numbers(november):
+    count, content = written(tax_sheet_write, date(2026, 11, 1), "xlsx", staff_in(FINANCE))
+    rows = xlsx_rows(content)
+    assert rows[0] == TAX_HEADERS and count == 2
+    zhang_row = next(row for row in rows[1:] if row[1] == "张三")
+    assert zhang_row[3] == 6000 and zhang_row[9] == pytest.approx(1142.86) and zhang_row[10] == "平台代缴"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_cell_that_would_be_a_formula_is_written_as_text(fmt):
+    """STYLE.md: a finance export never lets a cell start with "=" (nor + - @)."""
+    ambassador = BoundAmbassadorFactory(legal_name="=HYPERLINK(1)")
+    paid_withdrawal(ambassador, "10.00", "2026-11-10 10:00", order_id="@SUM(1)")
+    for user, name in [(staff_in(FINANCE), "'=HYPERLINK(1)"), (exporter_without_identities(), "'=************")]:
+        count, content = written(payout_sheet_write, "2026-11", fmt, user)
+        row = csv_rows(content)[1] if fmt == "csv" else xlsx_rows(content)[1]
+        assert (row[2], row[9]) == (name, "'@SUM(1)")
+    if fmt == "xlsx":
+        cell = openpyxl.load_workbook(io.BytesIO(content)).active["C2"]
+        assert cell.data_type == "s"
+
+
+def test_a_month_without_payments_is_a_sheet_of_headers(november):
+    count, content = written(payout_sheet_write, "2027-01", "xlsx", exporter_without_identities())
+    assert count == 0 and xlsx_rows(content) == [PAYOUT_HEADERS]
+
+
+def test_a_withdrawal_paid_through_alipay_is_in_this_months_sheet(
+    bound_ambassador, current_rules, alipay_settings, django_capture_on_commit_callbacks
+):
+    """The whole way: earned, settled, withdrawn, paid by the fake gateway, exported."""
+    paid_order(bound_ambassador, amount="4000.00", paid="2026-11-10 10:00")
+    settlement_run(date(2026, 12, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawal = withdrawal_request(ambassador=bound_ambassador, amount="300.00", request_token=uuid.uuid4())
+    withdrawal.refresh_from_db()
+    month = withdrawal.finished_at.astimezone(SHANGHAI).date()
+    rows = csv_rows(written(payout_sheet_write, month, "csv", exporter_without_identities())[1])
+    assert [(row[1], row[5], row[9]) for row in rows[1:]] == [
+        (withdrawal.out_biz_no, "300.00", withdrawal.alipay_order_id)
+    ]
+    tax_rows = csv_rows(written(tax_sheet_write, month, "csv", exporter_without_identities())[1])
+    assert [row[3] for row in tax_rows[1:]] == ["300.00"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_memory_stays_flat_in_the_row_count(fmt, monkeypatch):
+    """Rows are written as they are read: four times the rows, the same peak memory. The rows
+    are read 50 at a time here (2,000 in production), so that a few thousand rows show it."""
+    monkeypatch.setattr(PayoutSheetResource._meta, "chunk_size", 50)
+    monkeypatch.setattr(exports, "ROWS_PER_BATCH", 50)
+    ambassadors = [BoundAmbassadorFactory() for _ in range(5)]
+    finished = datetime(2026, 11, 10, 10, 0, tzinfo=SHANGHAI)
+    user = exporter_without_identities()
+
+    def peak_for(count):
+        Withdrawal.objects.bulk_create(
+            Withdrawal(
+                ambassador=ambassadors[number % 5],
+                amount=Decimal("10.00"),
+                request_token=uuid.uuid4(),
+                state=Withdrawal.State.SUCCEEDED,
+                finished_at=finished,
+            )
+            for number in range(count - Withdrawal.objects.count())
+        )
+        tracemalloc.start()
+        try:
+            assert payout_sheet_write("2026-11", fmt, user, Sink()) == count
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak_for(300)  # the first export also fills caches (translations, time zones, code)
+    small, large = peak_for(300), peak_for(1200)
+    assert large < small * 1.2, (small, large)
