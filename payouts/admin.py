@@ -1,0 +1,374 @@
+"""Finance in the Django admin (issue 6): withdrawals, payout runs, the ledger and tax records.
+
+Everything here is read-only, for superusers too: money moves only through the services (the
+ledger is append-only, R7, R11), so no screen adds, changes or deletes a row. Finance's one
+action asks Alipay where a withdrawal stands and hands the answer to the same service the worker
+uses. The monthly payout and tax sheets are exported from a page beside the withdrawal and tax
+change lists; nothing of payouts is ever imported.
+"""
+
+import json
+import re
+from datetime import datetime, timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from portal.audit import audit_record, audit_trail
+
+from . import exports
+from .alipay import AlipayClient
+from .models import Entry, Posting, SettlementRun, TaxAssessment, Withdrawal
+from .resources import SHANGHAI, month_bounds
+from .withdrawals import STALE_AFTER, withdrawal_outcome_record
+
+OUT_BIZ_NO = re.compile(r"[Ww]?0*(\d{1,12})")
+
+
+class ReadOnlyMoneyAdmin(admin.ModelAdmin):
+    """View only, whoever asks: money rows are written by the services and never edited."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MonthFilter(admin.SimpleListFilter):
+    """The months that have rows (Asia/Shanghai), newest first; one query however many rows."""
+
+    title = gettext_lazy("月份")
+    parameter_name = "month"
+    field_name = None  # set by each subclass
+
+    def _is_datetime(self, model):
+        return isinstance(model._meta.get_field(self.field_name), models.DateTimeField)
+
+    def lookups(self, request, model_admin):
+        queryset = model_admin.get_queryset(request)
+        if self._is_datetime(model_admin.model):
+            months = queryset.datetimes(self.field_name, "month", order="DESC", tzinfo=SHANGHAI)
+        else:
+            months = queryset.dates(self.field_name, "month", order="DESC")
+        return [(f"{month:%Y-%m}", f"{month:%Y-%m}") for month in months]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            month = datetime.strptime(self.value(), "%Y-%m").date()
+        except ValueError:
+            return queryset.none()
+        start, end = month_bounds(month)
+        if not self._is_datetime(queryset.model):
+            start, end = start.date(), end.date()
+        return queryset.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
+
+
+class RequestedMonthFilter(MonthFilter):
+    title = gettext_lazy("申请月份")
+    field_name = "requested_at"
+
+
+class AssessedMonthFilter(MonthFilter):
+    title = gettext_lazy("所属月份")
+    field_name = "month"
+
+
+class MonthExportForm(forms.Form):
+    month = forms.DateField(
+        label=gettext_lazy("月份"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    format = forms.ChoiceField(
+        label=gettext_lazy("格式"), choices=[(exports.XLSX, "Excel (xlsx)"), (exports.CSV, "CSV")]
+    )
+
+
+class MonthlySheetExportMixin:
+    """An "export" page beside the change list: a month and a format, then the sheet, streamed.
+
+    Not import-export's ExportMixin: its export builds the whole Dataset in memory (see
+    payouts/exports.py). The permission is `export_<model>`, the codename import-export's
+    IMPORT_EXPORT_EXPORT_PERMISSION_CODE setting would check."""
+
+    change_list_template = "admin/payouts/export_change_list.html"
+    export_sheet = None  # exports.PAYOUT or exports.TAX
+    export_title = None
+
+    def export_permission(self):
+        return f"{self.opts.app_label}.export_{self.opts.model_name}"
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        return [path("export/", self.admin_site.admin_view(self.export_view), name=name), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_export": request.user.has_perm(self.export_permission()), "export_title": self.export_title}
+        return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
+
+    def export_view(self, request):
+        if not request.user.has_perm(self.export_permission()):
+            raise PermissionDenied
+        last_month = (timezone.localdate(timezone=SHANGHAI).replace(day=1) - timedelta(days=1)).replace(day=1)
+        form = MonthExportForm(request.POST or None, initial={"month": last_month, "format": exports.XLSX})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            return exports.sheet_response(self.export_sheet, data["month"], data["format"], request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.opts,
+            "title": self.export_title,
+            "full_identity": request.user.has_perm(exports.FULL_IDENTITY_PERMISSION),
+        }
+        return TemplateResponse(request, "admin/payouts/export.html", context)
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+    """Withdrawals as they stand (R11.1), each with its ledger postings and audit trail."""
+
+    list_display = [
+        "out_biz_no",
+        "masked_legal_name",
+        "amount",
+        "state",
+        "requested_at",
+        "finished_at",
+        "failure_code",
+    ]
+    list_filter = ["state", RequestedMonthFilter]
+    list_select_related = ["ambassador"]
+    search_fields = ["alipay_order_id"]  # and out_biz_no: see get_search_results
+    search_help_text = gettext_lazy("提现单号（W 开头）或支付宝单号")
+    actions = ["reconcile"]
+    fields = [
+        "out_biz_no",
+        "ambassador",
+        "masked_alipay_account",
+        "amount",
+        "state",
+        "requested_at",
+        "submitted_at",
+        "attempts",
+        "finished_at",
+        "alipay_order_id",
+        "failure_code",
+        "failure_message",
+        "ledger_postings",
+        "audit_entries",
+    ]
+    readonly_fields = fields
+    export_sheet = exports.PAYOUT
+    export_title = gettext_lazy("导出打款表")
+
+    @admin.display(description=gettext_lazy("提现单号"), ordering="pk")
+    def out_biz_no(self, withdrawal):
+        return withdrawal.out_biz_no
+
+    @admin.display(description=gettext_lazy("真实姓名"))
+    def masked_legal_name(self, withdrawal):
+        return withdrawal.ambassador.masked_legal_name
+
+    @admin.display(description=gettext_lazy("支付宝账号"))
+    def masked_alipay_account(self, withdrawal):
+        return withdrawal.ambassador.masked_alipay_account
+
+    @admin.display(description=gettext_lazy("记账"))
+    def ledger_postings(self, withdrawal):
+        rows = [
+            (
+                timezone.localtime(posting.posted_at).strftime("%Y-%m-%d %H:%M:%S"),
+                posting.get_kind_display(),
+                "，".join(f"{entry.get_bucket_display()} {entry.amount:+}" for entry in posting.entries.all()),
+            )
+            for posting in withdrawal.postings.order_by("posted_at", "pk").prefetch_related("entries")
+        ]
+        return _table([_("记账时间"), _("类型"), _("分录")], rows)
+
+    @admin.display(description=gettext_lazy("审计记录"))
+    def audit_entries(self, withdrawal):
+        rows = [
+            (
+                timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.actor.email if entry.actor else _("系统"),
+                entry.action,
+                entry.reason,
+                f"{_json(entry.before)} → {_json(entry.after)}",
+            )
+            for entry in audit_trail(withdrawal)
+        ]
+        return _table([_("时间"), _("操作人"), _("动作"), _("原因"), _("变更")], rows)
+
+    def get_search_results(self, request, queryset, search_term):
+        """out_biz_no is the id (W000000000042), so it is matched as one; else the Alipay order id."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        match = OUT_BIZ_NO.fullmatch(term)
+        if match:
+            return queryset.filter(pk=int(match[1])), False
+        return queryset.filter(alipay_order_id=term), False
+
+    def has_reconcile_permission(self, request):
+        return request.user.has_perm("payouts.reconcile_withdrawal")
+
+    @admin.action(description=gettext_lazy("向支付宝查询结果"), permissions=["reconcile"])
+    def reconcile(self, request, queryset):
+        """Ask Alipay about each selected withdrawal whose fate is open, and record its answer
+        through `withdrawal_outcome_record`, the service the worker and the schedule use."""
+        try:
+            client = AlipayClient.from_settings()
+        except ImproperlyConfigured as error:
+            messages.error(request, _("支付宝未配置：%(error)s") % {"error": error})
+            return
+        open_states = (Withdrawal.State.UNKNOWN, Withdrawal.State.SUBMITTED)
+        fresh_since, skipped = timezone.now() - STALE_AFTER, 0
+        for withdrawal in queryset.order_by("pk"):
+            if withdrawal.state not in open_states:
+                skipped += 1
+                continue
+            if withdrawal.state == Withdrawal.State.SUBMITTED and withdrawal.submitted_at > fresh_since:
+                # Its transfer may still be on the wire: "not found" now would send it again.
+                messages.warning(
+                    request,
+                    _("%(no)s 刚提交，可能仍在处理中，请 %(minutes)d 分钟后再查。")
+                    % {"no": withdrawal.out_biz_no, "minutes": STALE_AFTER.seconds // 60},
+                )
+                continue
+            before = withdrawal.get_state_display()
+            outcome = client.query(out_biz_no=withdrawal.out_biz_no)
+            audit_record(
+                actor=request.user,
+                action="withdrawal.query",
+                target=withdrawal,
+                reason=outcome.code,
+                after={"status": str(outcome.status)},
+            )
+            after = withdrawal_outcome_record(withdrawal.pk, outcome)
+            level = messages.SUCCESS if after.state != Withdrawal.State.UNKNOWN else messages.WARNING
+            self.message_user(
+                request,
+                _("%(no)s：%(before)s → %(after)s %(code)s")
+                % {"no": after.out_biz_no, "before": before, "after": after.get_state_display(), "code": outcome.code},
+                level,
+            )
+        if skipped:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)d 笔提现不在处理中或结果确认中，未查询。",
+                    "%(n)d 笔提现不在处理中或结果确认中，未查询。",
+                    skipped,
+                )
+                % {"n": skipped},
+            )
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else "—"
+
+
+def _table(headers, rows):
+    if not rows:
+        return "—"
+    head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
+    body = format_html_join(
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows)
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(ReadOnlyMoneyAdmin):
+    """Payout runs and their states. Decision: a payout run is a settlement run. Settlement (R7,
+    day 31) is the batch that makes rebates withdrawable; the money then leaves one withdrawal
+    at a time, each with its own state, when the ambassador asks (R11.1), so there is no separate
+    batch of transfers to watch. A run without a finish time is still running, or died."""
+
+    list_display = [
+        "day",
+        "orders_settled",
+        "bonuses_settled",
+        "amount_settled",
+        "debt_netted",
+        "started_at",
+        "finished_at",
+    ]
+    date_hierarchy = "day"
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    fields = ["ambassador", "bucket", "amount", "order"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ambassador__user", "order")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnlyMoneyAdmin):
+    """The append-only ledger: a posting and its entries; corrections are new postings."""
+
+    list_display = ["posted_at", "key", "kind", "withdrawal", "settlement_run"]
+    list_filter = ["kind"]
+    list_select_related = ["withdrawal", "settlement_run"]
+    search_fields = ["=key"]
+    date_hierarchy = "posted_at"
+    fields = ["key", "kind", "posted_at", "order", "rebate_change", "bonus", "withdrawal", "settlement_run"]
+    readonly_fields = fields
+    inlines = [EntryInline]
+
+
+@admin.register(TaxAssessment)
+class TaxAssessmentAdmin(MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+    """The vendor-borne tax recorded at each payment (R11.2–11.3); a month's latest row is its record."""
+
+    list_display = [
+        "month_display",
+        "masked_legal_name",
+        "withdrawal",
+        "net_income",
+        "gross_income",
+        "tax",
+        "tax_this_payment",
+        "assessed_at",
+    ]
+    list_filter = [AssessedMonthFilter]
+    list_select_related = ["ambassador", "withdrawal"]
+    export_sheet = exports.TAX
+    export_title = gettext_lazy("导出个税表")
+
+    @admin.display(description=gettext_lazy("所属月份"), ordering="month")
+    def month_display(self, assessment):
+        return f"{assessment.month:%Y-%m}"
+
+    @admin.display(description=gettext_lazy("真实姓名"))
+    def masked_legal_name(self, assessment):
+        return assessment.ambassador.masked_legal_name
