@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal
 
-.PHONY: run test test-postgres browser lint messages bench
+.PHONY: run run-prod test test-postgres browser lint messages bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required (see above)."; exit 1; }
@@ -23,6 +23,10 @@ run: $(VENV)/.installed .env
 	$(PY) manage.py setup_portal
 	$(PY) manage.py load_demo
 	bin/run-demo
+
+## run-prod: the production shape on this machine (local PostgreSQL and Redis): 2 web, 2 workers
+run-prod: $(VENV)/.installed
+	bin/run-prod
 
 ## test: the whole suite on SQLite, browser tests included
 test: $(VENV)/.installed browser

@@ -10,7 +10,7 @@ from referrals import api as referral_api
 from referrals import rebate_views
 from referrals import views as referral_views
 
-from . import api, views
+from . import api, health, views
 
 # Staff log into the admin through the same accounts and the same throttled
 # allauth login as everyone else.
@@ -49,4 +49,5 @@ urlpatterns = [
     path("api/v1/me/customers", api.customers, name="api_customers"),
     path("api/v1/events", referral_api.events, name="api_events"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
+    path("healthz", health.healthz, name="healthz"),
 ]

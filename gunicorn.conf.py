@@ -1,0 +1,21 @@
+"""gunicorn settings of the production shape (docs/DEPLOY.md). Each can be overridden
+from the environment; `gunicorn -c gunicorn.conf.py portal.wsgi` reads this file."""
+
+import os
+
+bind = os.environ.get("BIND", "0.0.0.0:8000")
+# Two per core is the usual start for synchronous Django views that wait on PostgreSQL.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Sync workers: the views are synchronous and short; the load balancer or proxy in front
+# buffers slow clients (docs/DEPLOY.md).
+worker_class = "sync"
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = 30  # a stopping worker finishes its request and sends its buffered clicks
+keepalive = 5
+# Recycle workers now and then, with jitter so they do not all restart at once.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+# Trust X-Forwarded-* only from the proxy in front (SECURE_PROXY_SSL_HEADER_ENABLED on the Django side).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
