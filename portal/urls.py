@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
@@ -11,10 +10,11 @@ from referrals import rebate_views
 from referrals import views as referral_views
 
 from . import api, health, views
+from .admin_login import admin_login
 
 # Staff log into the admin through the same accounts and the same throttled
 # allauth login as everyone else.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = admin_login
 admin.site.site_header = _("云大使 · 运营后台")
 admin.site.site_title = _("云大使运营后台")
 

@@ -79,7 +79,7 @@ class RiskCaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("云大使"), ordering="ambassador__user__email")
     def ambassador_display(self, case):
-        return f"{case.ambassador.masked_legal_name or '—'} · {case.ambassador.user.email}"
+        return f"{case.ambassador.masked_legal_name or '—'} · {mask_email(case.ambassador.user.email)}"
 
     @admin.display(description=gettext_lazy("关联信号"))
     def signal_labels(self, case):
@@ -94,24 +94,21 @@ class RiskCaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("同人账户"))
     def linked_accounts(self, case):
-        """The customer's accounts linked to the ambassador's, by which signals; emails masked."""
+        """The order's customer and every account sharing a signal with them (the ambassador's
+        own among them), with the signals as the customer showed them; emails masked."""
         if case.order_id is None:
             return "—"
-        group = same_person_group(case.order.customer)
-        accounts = User.objects.in_bulk(group)
+        customer = case.order.customer
+        group = same_person_group(customer)
+        accounts = User.objects.in_bulk(list(group))
         labels = dict(IdentitySignal.Kind.choices)
-        return (
-            format_html_join(
-                "",
-                "<div>{}（{}）</div>",
-                (
-                    (mask_email(accounts[user_id].email), "、".join(str(labels[kind]) for kind in sorted(kinds)))
-                    for user_id, kinds in group.items()
-                    if user_id in accounts
-                ),
-            )
-            or "—"
-        )
+        lines = [(_("下单客户"), mask_email(customer.email), "—")]
+        for user_id, kinds in group.items():
+            if user_id in accounts:
+                role = _("云大使本人") if user_id == case.ambassador.user_id else _("关联账户")
+                shared = "、".join(str(labels[kind]) for kind in sorted(kinds))
+                lines.append((role, mask_email(accounts[user_id].email), _("共用：%(signals)s") % {"signals": shared}))
+        return format_html_join("", "<div>{}：{}（{}）</div>", lines)
 
     @admin.display(description=gettext_lazy("审核记录"))
     def decision_trail(self, case):
@@ -130,7 +127,11 @@ class RiskCaseAdmin(admin.ModelAdmin):
         reason = reason_from(request)
         if reason is None:
             items = [
-                " · ".join(filter(None, [case.get_kind_display(), case.ambassador.user.email, str(case.order or "")]))
+                " · ".join(
+                    filter(
+                        None, [case.get_kind_display(), mask_email(case.ambassador.user.email), str(case.order or "")]
+                    )
+                )
                 for case in open_cases
             ]
             intro = _("%(count)d 个待审核案件：") % {"count": len(items)}
@@ -142,7 +143,12 @@ class RiskCaseAdmin(admin.ModelAdmin):
                 decided += 1
             except RiskDecisionRefused as refusal:
                 self.message_user(request, f"{case}: {refusal}", messages.ERROR)
-        self.message_user(request, _("已审核 %(count)d 个案件。") % {"count": decided}, messages.SUCCESS)
+        done = (
+            _("已排除 %(count)d 个案件的风险。")
+            if verdict == RiskVerdict.CLEARED
+            else _("已确认 %(count)d 个案件无效。")
+        )
+        self.message_user(request, done % {"count": decided}, messages.SUCCESS)
         return None
 
 
@@ -151,10 +157,24 @@ def order_decisions(order):
     return _trail(audit_trail(order).filter(action__startswith="risk."))
 
 
+ACTION_LABELS = {
+    "risk.cleared": gettext_lazy("排除风险"),
+    "risk.confirmed": gettext_lazy("确认无效"),
+    "risk.case_cleared": gettext_lazy("排除风险"),
+    "risk.case_confirmed": gettext_lazy("确认无效"),
+    "risk.hold": gettext_lazy("暂停结算，转人工审核"),
+}
+
+
 def _trail(entries):
     """Audit entries as lines: when, what, who, why."""
     lines = [
-        (timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"), entry.action, entry.actor or "—", entry.reason)
+        (
+            timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
+            ACTION_LABELS.get(entry.action, entry.action),
+            entry.actor or _("系统"),
+            entry.reason or "—",
+        )
         for entry in entries
     ]
     return format_html_join("", "<div>{} · {} · {} · {}</div>", lines) if lines else "—"

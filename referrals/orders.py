@@ -134,7 +134,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
         order.on_hold = True  # R9.3: the ambassador's rebates wait for the risk desk
     order.save()
     if result.reason == Reason.SAME_PERSON and shared and not order.risk_verdict:
-        same_person_case_open(order, shared)
+        same_person_case_open(order)
     if first or before != order.rebate or previous_ambassador != order.ambassador_id:
         change = RebateChange.objects.create(
             order=order,

@@ -1,17 +1,21 @@
 """Opening risk cases from the rebate engine (R4.4, R9.3), below `orders` so it can call them."""
 
+from ambassadors.identity import shared_signal_kinds
+
 from .models import RiskCase
 
 
-def same_person_case_open(order, signal_kinds):
-    """R4.4: an order found to be the ambassador's own is invalid and waits on the desk."""
+def same_person_case_open(order):
+    """R4.4: an order found to be the ambassador's own is invalid and waits on the desk.
+    The case names the signals as the customer showed them (a phone the ambassador
+    also uses as an Alipay logon id is the customer's phone, not a payment account)."""
     if order.risk_verdict or RiskCase.objects.filter(order=order, status=RiskCase.Status.OPEN).exists():
         return None
     return RiskCase.objects.create(
         kind=RiskCase.Kind.SAME_PERSON_ORDER,
         ambassador=order.ambassador,
         order=order,
-        signals=",".join(sorted(signal_kinds)),
+        signals=",".join(sorted(shared_signal_kinds(order.customer, order.ambassador.user))),
     )
 
 

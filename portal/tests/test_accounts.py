@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from ambassadors.tests.factories import UserFactory
 from portal.models import AuditEntry, User
 from portal.staff import FINANCE, GROUP_PERMISSIONS, RISK, staff_groups_sync
 
@@ -45,6 +46,25 @@ def test_an_ambassador_cannot_reach_the_admin(client, verified_ambassador):
     client.force_login(verified_ambassador.user)
     assert client.get("/admin/ambassadors/verification/").status_code == 302
     assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_the_admin_takes_no_password_guesses(client, verified_ambassador):
+    """Django's own admin form would let any account guess staff passwords without a limit:
+    the admin's log-in only ever sends to the throttled portal log-in."""
+    staff = UserFactory(is_staff=True)
+    for _ in range(8):
+        answer = client.post("/admin/login/", {"username": staff.email, "password": "guess"})
+        assert answer.status_code == 302 and answer.url.startswith(reverse("account_login"))
+    client.force_login(verified_ambassador.user)
+    answer = client.post("/admin/login/", {"username": staff.email, "password": "guess"})
+    assert answer.status_code == 403 and b"password" not in answer.content.lower()
+
+
+def test_the_admin_login_sends_staff_on_and_refuses_other_sites(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get("/admin/login/?next=/admin/portal/").url == "/admin/portal/"
+    assert client.get("/admin/login/?next=https://evil.example/").url == "/admin/"
 
 
 def test_staff_groups_hold_exactly_their_permissions():

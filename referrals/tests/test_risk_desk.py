@@ -69,7 +69,7 @@ def test_a_reviewer_clears_one_and_confirms_another_with_reasons(reviewer, clien
     confirmed_order.refresh_from_db()
     assert (cleared_order.reason, confirmed_order.reason) == ("", Reason.SAME_PERSON)
     order_page = client.get(reverse("admin:referrals_order_change", args=[cleared_order.pk])).content.decode()
-    assert "家人代付，已核实" in order_page and "risk.cleared" in order_page
+    assert "家人代付，已核实" in order_page and "排除风险" in order_page
 
 
 def test_bulk_decisions_need_one_reason(reviewer, client, ambassador, current_rules):

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         admin = _account("admin@demo.local", is_staff=True, is_superuser=True)
         logins = [("admin@demo.local", "超级管理员 / admin")]
         _account("risk@demo.local", is_staff=True, groups=[RISK])
-        logins.append(("risk@demo.local", "风控审核员 / risk reviewer (实名认证审核)"))
+        logins.append(("risk@demo.local", "风控审核员 / risk reviewer (实名认证审核、风控案件、黑名单)"))
         _account("finance@demo.local", is_staff=True, groups=[FINANCE])
         logins.append(("finance@demo.local", "财务 / finance"))
         _account("ops@demo.local", is_staff=True, groups=[OPERATIONS])
