@@ -30,6 +30,10 @@ STALE_AFTER = timedelta(minutes=10)
 UNSENT_AFTER = timedelta(minutes=5)
 
 
+# The local failure code of a withdrawal refused because the binding was tampered with.
+BINDING_NOT_INTACT = "BINDING_NOT_INTACT"
+
+
 class WithdrawalRefused(Exception):
     """The request breaks a rule; the message says which, for the ambassador."""
 
@@ -59,6 +63,9 @@ def withdrawal_request(*, ambassador, amount, request_token) -> Withdrawal:
     ambassador.refresh_from_db()
     if ambassador.cancelled_at or not ambassador.alipay_bound_at:
         raise WithdrawalRefused(_("请先完成实名认证并绑定支付宝账号。"))
+    if not ambassador.binding_intact():
+        logger.error("ambassador %s: bound values do not match their hashes; no withdrawal", ambassador.pk)
+        raise WithdrawalRefused(_("账户信息校验未通过，暂时不能提现，请联系客服。"))
     amount = _amount_from(amount)
     minimum, available = withdrawal_minimum(), balances_of(ambassador).withdrawable
     if amount < minimum:
@@ -92,6 +99,11 @@ def withdrawal_submit(withdrawal_id, *, client=None) -> Withdrawal:
         withdrawal.attempts += 1
         withdrawal.save(update_fields=["state", "submitted_at", "attempts"])
     ambassador = withdrawal.ambassador
+    if not ambassador.binding_intact():
+        # A bound value was tampered with (docs/SECURITY.md): pay nobody, return the money.
+        logger.error("withdrawal %s: the binding is not intact; not transferred", withdrawal.out_biz_no)
+        refusal = TransferOutcome(TransferStatus.FAILED, code=BINDING_NOT_INTACT, message="binding not intact")
+        return withdrawal_outcome_record(withdrawal_id, refusal)
     outcome = (client or AlipayClient.from_settings()).transfer(
         out_biz_no=withdrawal.out_biz_no,
         amount=withdrawal.amount,

@@ -6,12 +6,20 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from payouts.ledger import balances_of
 from payouts.models import TaxAssessment, Withdrawal
 from payouts.settlement import settlement_run
-from payouts.withdrawals import WithdrawalRefused, withdrawal_request, withdrawals_reconcile
+from payouts.withdrawals import (
+    BINDING_NOT_INTACT,
+    WithdrawalRefused,
+    withdrawal_request,
+    withdrawal_submit,
+    withdrawals_reconcile,
+)
+from portal import personal_data
 
 from .helpers import paid_order
 
@@ -159,3 +167,23 @@ def test_each_payment_records_the_months_tax_difference(
     assert (second.net_income, second.tax, second.tax_this_payment) == (
         Decimal("6000.00"), Decimal("1142.86"), Decimal("592.86"),
     )  # fmt: skip
+
+
+def test_nobody_is_paid_whose_binding_was_tampered_with(funded, alipay_settings, alipay_gateway):
+    """docs/SECURITY.md: someone with SQL access swaps in another account's ciphertext (as key
+    rotation may); the value no longer matches its hash, and nobody is paid."""
+    withdrawal = withdrawal_request(ambassador=funded, amount="100.00", request_token=uuid.uuid4())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL portal.key_rotation = 'on'")  # the one case the trigger allows it
+        cursor.execute(
+            "UPDATE ambassadors_ambassador SET alipay_account = %s WHERE id = %s",
+            [personal_data.encrypt("intruder@example.com"), funded.pk],
+        )
+    withdrawal_submit(withdrawal.pk)
+    withdrawal.refresh_from_db()
+    assert (withdrawal.state, withdrawal.failure_code) == (Withdrawal.State.FAILED, BINDING_NOT_INTACT)
+    assert alipay_gateway.payments == {}
+    assert balances_of(funded).withdrawable == Decimal("1000.00")
+    with pytest.raises(WithdrawalRefused, match="校验未通过"):
+        withdrawal_request(ambassador=funded, amount="100.00", request_token=uuid.uuid4())
