@@ -44,7 +44,7 @@ class SignalKindFilter(admin.SimpleListFilter):
 @admin.register(RiskCase)
 class RiskCaseAdmin(admin.ModelAdmin):
     list_display = ["opened_at", "kind", "status", "ambassador_display", "order", "signal_labels", "share"]
-    list_filter = ["status", "kind", SignalKindFilter, "opened_at"]
+    list_filter = ["status", "kind", SignalKindFilter, ("ambassador", admin.RelatedOnlyFieldListFilter), "opened_at"]
     list_select_related = ["ambassador__user", "order", "decided_by"]
     search_fields = ["ambassador__user__email", "order__billing_id"]
     date_hierarchy = "opened_at"
