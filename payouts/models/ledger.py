@@ -61,16 +61,32 @@ class Posting(AppendOnly):
         REVERSAL = "reversal", _("提现失败退回")
         FORFEIT = "forfeit", _("注销作废")  # R10.2
 
-    key = models.CharField(max_length=80, unique=True, help_text=_("原因的唯一键：同一原因不能记两次"))
+    key = models.CharField(_("记账键"), max_length=80, unique=True, help_text=_("原因的唯一键：同一原因不能记两次"))
     kind = models.CharField(_("类型"), max_length=20, choices=Kind)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    rebate_change = models.ForeignKey(RebateChange, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    bonus = models.ForeignKey(QuarterlyBonus, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("订单")
+    )
+    rebate_change = models.ForeignKey(
+        RebateChange, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("返利变动")
+    )
+    bonus = models.ForeignKey(
+        QuarterlyBonus, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("季度奖励")
+    )
     withdrawal = models.ForeignKey(
-        "payouts.Withdrawal", on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
+        "payouts.Withdrawal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("提现"),
     )
     settlement_run = models.ForeignKey(
-        "payouts.SettlementRun", on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
+        "payouts.SettlementRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("结算批次"),
     )
     posted_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
 
@@ -88,12 +104,16 @@ class Entry(AppendOnly):
     """One amount in one bucket of one ambassador. The entries of a posting that
     moves money between buckets sum to zero; those that earn or forfeit do not."""
 
-    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries")
-    ambassador = models.ForeignKey(Ambassador, on_delete=models.PROTECT, related_name="ledger_entries")
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries", verbose_name=_("记账"))
+    ambassador = models.ForeignKey(
+        Ambassador, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("云大使")
+    )
     bucket = models.CharField(_("账户"), max_length=16, choices=Bucket)
     amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
     # Copied from the posting so that an order's pending rebate is one indexed sum (settlement).
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("订单")
+    )
 
     class Meta:
         verbose_name = _("分录")
@@ -108,4 +128,4 @@ class Entry(AppendOnly):
         ]
 
     def __str__(self):
-        return f"{self.posting} {self.bucket} {self.amount}"
+        return f"{self.posting} {self.get_bucket_display()} {self.amount}"
