@@ -1,0 +1,1 @@
+"""System tests: the whole program running in its production shape (see `tests.system.soak`)."""
