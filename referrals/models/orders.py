@@ -30,7 +30,7 @@ class Reason(models.TextChoices):
 
 class RiskVerdict(models.TextChoices):
     CLEARED = "cleared", _("已排除风险")
-    CONFIRMED = "confirmed", _("确认无效")
+    CONFIRMED = "confirmed", _("已确认无效")
 
 
 class OrderType(models.TextChoices):
