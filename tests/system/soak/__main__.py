@@ -41,7 +41,7 @@ FORMS = {
         "link_every": 0.06,
         "sign_up_every": 4.0,
         "log_in_every": 5.0,
-        "order_every": 0.8,
+        "order_every": 1.0,
         "withdraw_every": 1.5,
         "reconcile_every": 30,
         "settle_step": 1,

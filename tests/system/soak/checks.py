@@ -89,7 +89,7 @@ def order_checks(billing, results):
 
 
 def customer_checks(run, billing, results):
-    from referrals.models import Association, CustomerProfile
+    from referrals.models import Association, AssociationRefusal, CustomerProfile
 
     segments = dict(CustomerProfile.objects.values_list("customer__uid", "segment"))
     wrong = []
@@ -99,8 +99,19 @@ def customer_checks(run, billing, results):
             wrong.append(f"{uid}: segment {segments.get(_uuid(uid))!r}, newest sent {newest!r}")
     _check(results, "every customer's segment is the newest billing sent (created), whatever the arrival order", wrong)
     associated = set(Association.objects.values_list("customer__uid", "ambassador_id"))
-    missing = [f"{how} of {uid}" for uid, ambassador, how in run.referred if (_uuid(uid), ambassador) not in associated]
-    _check(results, "every sign-up and log-in carrying a referral cookie associated the customer", missing)
+    refused = set(AssociationRefusal.objects.values_list("customer__uid", "ambassador_id"))
+    missing = []
+    for uid, ambassador, how in run.referred:
+        key = (_uuid(uid), ambassador)
+        must = how in ("sign-up", "log-in")  # a new account, or one with no association and no order yet
+        if key not in associated and (must or key not in refused):
+            missing.append(f"{how} of {uid} through ambassador {ambassador}: neither associated nor refused")
+    _check(
+        results,
+        "every sign-up and log-in carrying a referral cookie associated the customer "
+        "(or, for old customers and links of another ambassador, refused with a reason)",
+        missing,
+    )
 
 
 def _uuid(text):

@@ -47,7 +47,7 @@ class Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
     timeline: list = field(default_factory=list)  # (seconds, what happened)
     problems: list = field(default_factory=list)  # violations seen during the run
-    referred: list = field(default_factory=list)  # (customer uid, ambassador pk, how): cookie applied
+    referred: list = field(default_factory=list)  # (customer uid, ambassador pk, how): a cookie applied
     withdrawal_forms: dict = field(default_factory=dict)  # request token -> (ambassador pk, amount, statuses)
     settlements: list = field(default_factory=list)  # (seconds, day, output)
     reconciliations: list = field(default_factory=list)  # (seconds, output)
@@ -205,15 +205,25 @@ def sign_up(run, rng, number):
 
 
 def log_in(run, rng, number):
-    """A returning customer follows a link and logs in; now and then an established customer does
-    (an old customer by now: the portal must refuse the association, and still log them in)."""
+    """A customer follows a link and logs in, which applies the referral cookie. Mostly a returning
+    customer with no association yet (they must be associated); now and then an established
+    customer (an old customer by now, unless billing's events about them are still on their way)
+    or a newcomer following another ambassador's link (last visit wins, unless they became old or
+    another segment meanwhile): those may be associated or refused, with a reason."""
     with run.lock:
         waiting = [c for c in run.customers if c.kind == "returning" and not c.ambassador_code]
-        fresh = bool(waiting) and rng.random() > 0.15
-        customer = waiting[0] if fresh else rng.choice([c for c in run.customers if c.kind == "established"])
-        ambassador = rng.choice(run.ambassadors)
-        if fresh:
+        newcomers = [c for c in run.customers if c.kind == "new"]
+        roll = rng.random()
+        if waiting and (roll > 0.3 or not newcomers):
+            customer, how = waiting[0], "log-in"
+            ambassador = rng.choice(run.ambassadors)
             customer.ambassador_code = ambassador.code  # taken: no other thread logs this one in
+        elif newcomers and roll > 0.15:
+            customer, how = rng.choice(newcomers), "log-in through another link"
+            ambassador = rng.choice([a for a in run.ambassadors if a.code != customer.ambassador_code])
+        else:
+            customer, how = rng.choice([c for c in run.customers if c.kind == "established"]), "log-in (old)"
+            ambassador = rng.choice(run.ambassadors)
     browser = Browser(run.port, run.stats, source=next_address())
     if not _follow_link(run, browser, ambassador, "link visit before log-in"):
         return
@@ -228,9 +238,10 @@ def log_in(run, rng, number):
     run.count("log-ins")
     if "portal_ref" in browser.cookies:
         run.problem(f"log-in of {customer.email} left the referral cookie in place (it is used up at log-in)")
-    if fresh:
+    with run.lock:
+        run.referred.append((customer.uid, ambassador.pk, how))
+    if how == "log-in":
         with run.lock:
-            run.referred.append((customer.uid, ambassador.pk, "log-in"))
             customer.ready = True
         billing_live(run, customer, ambassador, rng, 500_000 + number)
 

@@ -38,13 +38,21 @@ def program_figures(run, gateway):
     from django.db.models import Count, Sum
 
     from payouts.models import SettlementRun, Withdrawal
-    from referrals.models import Association, Order, RiskCase
+    from referrals.models import Association, AssociationRefusal, Order, RiskCase
 
+    hows = Counter(how for _uid, _ambassador, how in run.referred)
+    refusals = Counter(dict(AssociationRefusal.objects.values_list("reason").annotate(n=Count("pk"))))
+    print(
+        "\nreferral cookies applied: "
+        + ", ".join(f"{how} {n}" for how, n in sorted(hows.items()))
+        + "; refused: "
+        + (", ".join(f"{reason} {n}" for reason, n in refusals.most_common()) or "none")
+    )
     orders = Order.objects.count()
     reasons = Counter(dict(Order.objects.values_list("reason").annotate(n=Count("pk"))))
     rebated = Order.objects.filter(rebate__gt=0).aggregate(n=Count("pk"), total=Sum("rebate"))
     print(
-        f"\nprogram: {run.counters.get('sign-ups', 0)} sign-ups and {run.counters.get('log-ins', 0)} customer log-ins "
+        f"program: {run.counters.get('sign-ups', 0)} sign-ups and {run.counters.get('log-ins', 0)} customer log-ins "
         f"through a link, {Association.objects.count()} associations; {orders:,} orders: {rebated['n']} with a "
         f"rebate (¥{rebated['total'] or 0}), the others "
         + ", ".join(f"{reason} {n}" for reason, n in reasons.most_common() if reason)
