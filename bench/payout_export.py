@@ -215,6 +215,13 @@ def layout(sizes, sheets):
     return plan
 
 
+def layout_parse(text):
+    return {
+        sheet: {int(rows): date.fromisoformat(month) for rows, month in by_rows.items()}
+        for sheet, by_rows in json.loads(text).items()
+    }
+
+
 def built_layout():
     """The layout the database holds now, or None if it cannot be read."""
     check = subprocess.run(
@@ -276,16 +283,20 @@ def child(options):
     with open(options.output, "wb") as stream:
         if options.trace:
             tracemalloc.start()
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         rows = exports.sheet_write(options.sheet, options.month, options.format, user, stream)
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
         if options.trace:
             traced = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    parent_rss = int(os.environ.get("BENCH_PARENT_MAXRSS", "0"))
+    if parent_rss >= rss_before:  # inherited from the parent, not this process's own figure
+        raise SystemExit(f"ru_maxrss {rss_before} KiB inherited from the parent ({parent_rss} KiB)")
     figures = {
         "rows": rows,
         "seconds": seconds,
+        "cpu": cpu,
         "rss_before": rss_before * 1024,
         "rss_peak": rss_after * 1024,
         "traced_peak": traced,
@@ -328,7 +339,7 @@ def export_run(case, month, scratch, trace=False):
         + ["--month", f"{month:%Y-%m}", "--output", str(output)]
         + (["--trace"] if trace else []),
         cwd=ROOT,
-        env=SETUP.environment(),
+        env=SETUP.environment() | {"BENCH_PARENT_MAXRSS": str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)},
         check=True,
         capture_output=True,
         text=True,
@@ -369,9 +380,13 @@ def main():
     parser.add_argument("--month", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--build", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         return child(options)
+    if options.build:
+        SETUP.django_setup()
+        return build(layout_parse(options.build))
 
     sizes = sorted(int(rows) for rows in options.rows.split(","))
     sheets = options.sheets.split(",")
@@ -383,8 +398,14 @@ def main():
         print("reusing the data built last time", flush=True)
     else:
         SETUP.recreate()
-        SETUP.django_setup()
-        build(plan)
+        # In a process of its own: a child inherits its parent's ru_maxrss (Linux keeps the peak
+        # across fork and exec), so this process stays small for the exports' figures to be theirs.
+        subprocess.run(
+            [sys.executable, __file__, "--build", json.dumps(plan, default=str)],
+            cwd=ROOT,
+            env=SETUP.environment(),
+            check=True,
+        )
 
     cases = [
         (sheet, fmt, identity, rows)
@@ -402,7 +423,7 @@ def main():
                 figures, output = export_run(case, month, scratch)
                 runs.append(figures)
                 print(
-                    f"  {' '.join(map(str, case))}: {figures['seconds']:.2f} s,"
+                    f"  {' '.join(map(str, case))}: {figures['seconds']:.2f} s ({figures['cpu']:.2f} s CPU),"
                     f" RSS peak {figures['rss_peak'] / 2**20:.0f} MiB",
                     flush=True,
                 )
@@ -427,19 +448,25 @@ def report(options, sizes, results, load_before):
         f" {options.runs} runs per case, medians; each export in a fresh process"
     )
     print(
-        "| sheet | format | identities | rows | export s | rows/s | RSS before MiB | RSS peak MiB | RSS added MiB"
-        " | tracemalloc peak MiB | file MiB |"
+        "| sheet | format | identities | rows | export s | CPU s | rows/s | RSS before MiB | RSS peak MiB"
+        " | RSS added MiB | tracemalloc peak MiB | file MiB |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for (sheet, fmt, identity, rows), (runs, traced) in results.items():
         seconds = statistics.median(run["seconds"] for run in runs)
+        cpu = statistics.median(run["cpu"] for run in runs)
         before = statistics.median(run["rss_before"] for run in runs)
         peak = statistics.median(run["rss_peak"] for run in runs)
         print(
-            f"| {sheet} | {fmt} | {identity} | {rows:,} | {seconds:.2f} | {rows / seconds:,.0f} | {before / mib:.0f}"
-            f" | {peak / mib:.0f} | {(peak - before) / mib:.1f} | {'' if traced is None else f'{traced / mib:.2f}'}"
-            f" | {runs[-1]['bytes'] / mib:.1f} |"
+            f"| {sheet} | {fmt} | {identity} | {rows:,} | {seconds:.2f} | {cpu:.2f} | {rows / seconds:,.0f}"
+            f" | {before / mib:.0f} | {peak / mib:.0f} | {(peak - before) / mib:.1f}"
+            f" | {'' if traced is None else f'{traced / mib:.2f}'} | {runs[-1]['bytes'] / mib:.1f} |"
         )
+    print(
+        "(export s: wall time of the export call; CPU s: this process's CPU time in it, PostgreSQL's not"
+        " included, steadier than wall time on a loaded machine; RSS: ru_maxrss before the export call and"
+        " at its end; tracemalloc: peak of Python allocations during the call, in a run of its own)"
+    )
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         print(
@@ -453,12 +480,13 @@ def report(options, sizes, results, load_before):
                 results[sheet, fmt, identity, large],
             )
             seconds_s, seconds_l = (statistics.median(run["seconds"] for run in runs) for runs in (runs_s, runs_l))
+            cpu_s, cpu_l = (statistics.median(run["cpu"] for run in runs) for runs in (runs_s, runs_l))
             peak_s, peak_l = (statistics.median(run["rss_peak"] for run in runs) for runs in (runs_s, runs_l))
             added_s, added_l = (
                 statistics.median(run["rss_peak"] - run["rss_before"] for run in runs) for runs in (runs_s, runs_l)
             )
             parts = [
-                f"time {seconds_l / seconds_s:.1f}x",
+                f"time {seconds_l / seconds_s:.1f}x (CPU {cpu_l / cpu_s:.1f}x)",
                 f"RSS peak {peak_l / peak_s:.2f}x",
                 f"RSS added {added_l / mib:.1f} MiB against {added_s / mib:.1f}",
             ]
