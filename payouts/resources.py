@@ -11,13 +11,22 @@ the same file whatever language their admin is in.
 
 Names and ID numbers are masked unless the resource is built with `full_identity=True`, which
 `payouts.exports` does only for holders of `payouts.export_full_id_numbers`, and audits.
+
+Rows of one ambassador repeat (a month's withdrawals), and each encrypted value read is a Fernet
+decryption, so a row does not read its ambassador: a resource shows each ambassador's identity as
+worked out once per export (`identity`), loaded for a batch of rows in one query
+(`identities_load`), and keeps at most IDENTITY_CACHE_SIZE of them, so memory stays bounded
+whatever the month holds.
 """
 
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.db.models import Max
 from import_export import fields, resources, widgets
+
+from ambassadors.models import Ambassador
 
 from .models import TaxAssessment, Withdrawal
 
@@ -25,6 +34,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # R11.2: the vendor bears the tax; the ambassador is never charged.
 TAX_PAID_BY = "平台代缴"
+# The ambassadors' identities one export keeps (a few hundred bytes each): the oldest go first.
+IDENTITY_CACHE_SIZE = 10_000
 
 
 def month_bounds(month):
@@ -40,24 +51,61 @@ def _money(column_name):
 class ExportOnlyResource(resources.ModelResource):
     """A sheet about money or identities: read out, never written back."""
 
+    # The ambassador's encrypted fields the sheet shows: decrypted once per ambassador and export.
+    identity_fields = ("legal_name", "id_number")
+
     def __init__(self, *, full_identity=False, **kwargs):
         super().__init__(**kwargs)
         self.full_identity = full_identity
+        self._identities = {}  # ambassador id → identity_shown(ambassador), oldest first
 
     def import_data(self, *args, **kwargs):
         raise TypeError("money is never imported: it moves only through the payouts services")
 
-    def identity_of(self, ambassador):
+    def identity_shown(self, ambassador):
         """(name, ID number), in clear only for an export allowed to show them."""
         if self.full_identity:
             return str(ambassador.legal_name or ""), str(ambassador.id_number or "")
         return ambassador.masked_legal_name, ambassador.masked_id_number
 
+    def identities_load(self, ambassador_ids):
+        """Work out the identities of these ambassadors that this export does not know yet, in one
+        query; the oldest known are let go beyond IDENTITY_CACHE_SIZE."""
+        missing = set(ambassador_ids).difference(self._identities)
+        if not missing:
+            return
+        for _ in range(min(len(self._identities) + len(missing) - IDENTITY_CACHE_SIZE, len(self._identities))):
+            del self._identities[next(iter(self._identities))]
+        for ambassador in Ambassador.objects.filter(pk__in=missing).only(*self.identity_fields):
+            self._identities[ambassador.pk] = self.identity_shown(ambassador)
+
+    def identity(self, row):
+        """The identity of the row's ambassador as this sheet shows it (`identity_shown`)."""
+        identity = self._identities.get(row.ambassador_id)
+        if identity is None:  # rows not prepared by `export_rows_prepare`: one query for this one
+            self.identities_load([row.ambassador_id])
+            identity = self._identities[row.ambassador_id]
+        return identity
+
+    def export_rows_prepare(self, rows):
+        """Before a batch of rows is exported: their ambassadors' identities, in one query."""
+        self.identities_load({row.ambassador_id for row in rows})
+
+    def export_getters(self, **render):
+        """One function per exported column, row → value: `export_field`'s choice between the
+        field's dehydrate method and its widget, made once per export rather than per row."""
+        getters = []
+        for field in self.get_export_fields():
+            method = field.get_dehydrate_method(self.get_field_name(field))
+            method = method if callable(method) else getattr(self, method, None)
+            getters.append(method if method is not None else partial(field.export, **render))
+        return getters
+
     def dehydrate_legal_name(self, row):
-        return self.identity_of(row.ambassador)[0]
+        return self.identity(row)[0]
 
     def dehydrate_id_number(self, row):
-        return self.identity_of(row.ambassador)[1]
+        return self.identity(row)[1]
 
 
 class PayoutSheetResource(ExportOnlyResource):
@@ -68,7 +116,7 @@ class PayoutSheetResource(ExportOnlyResource):
     out_biz_no = fields.Field(attribute="out_biz_no", column_name="提现单号", widget=widgets.CharWidget())
     legal_name = fields.Field(column_name="姓名")
     id_number = fields.Field(column_name="身份证号")
-    alipay_account = fields.Field(attribute="ambassador__masked_alipay_account", column_name="支付宝账号")
+    alipay_account = fields.Field(column_name="支付宝账号")  # always masked
     amount = fields.Field(attribute="amount", column_name="金额", widget=widgets.DecimalWidget())
     state = fields.Field(column_name="状态")
     requested_at = fields.Field(
@@ -96,17 +144,12 @@ class PayoutSheetResource(ExportOnlyResource):
         export_order = fields
         chunk_size = 2000
 
+    identity_fields = ("legal_name", "id_number", "alipay_account")
+
     def get_queryset(self):
-        # Only the columns the sheet shows: each encrypted value loaded is one decryption per row.
-        return Withdrawal.objects.select_related("ambassador").only(
-            "amount",
-            "state",
-            "requested_at",
-            "finished_at",
-            "alipay_order_id",
-            "ambassador__legal_name",
-            "ambassador__id_number",
-            "ambassador__alipay_account",
+        # Only the columns the sheet shows; the ambassador's identity comes from `identity`.
+        return Withdrawal.objects.only(
+            "ambassador", "amount", "state", "requested_at", "finished_at", "alipay_order_id"
         )
 
     def filter_export(self, queryset, *, month, **kwargs):
@@ -114,6 +157,12 @@ class PayoutSheetResource(ExportOnlyResource):
         return queryset.filter(state=Withdrawal.State.SUCCEEDED, finished_at__gte=start, finished_at__lt=end).order_by(
             "finished_at", "pk"
         )
+
+    def identity_shown(self, ambassador):
+        return (*super().identity_shown(ambassador), ambassador.masked_alipay_account)
+
+    def dehydrate_alipay_account(self, withdrawal):
+        return self.identity(withdrawal)[2]
 
     def dehydrate_month(self, withdrawal):
         return withdrawal.finished_at.astimezone(SHANGHAI).strftime("%Y-%m")
@@ -166,7 +215,8 @@ class TaxSheetResource(ExportOnlyResource):
         chunk_size = 2000
 
     def get_queryset(self):
-        return TaxAssessment.objects.select_related("ambassador").only(
+        return TaxAssessment.objects.only(
+            "ambassador",
             "month",
             "net_income",
             "gross_income",
@@ -175,8 +225,6 @@ class TaxSheetResource(ExportOnlyResource):
             "rate",
             "quick_deduction",
             "tax",
-            "ambassador__legal_name",
-            "ambassador__id_number",
         )
 
     def filter_export(self, queryset, *, month, **kwargs):

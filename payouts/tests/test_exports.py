@@ -12,15 +12,18 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ambassadors.tests.factories import BoundAmbassadorFactory, UserFactory
-from payouts import exports
+from payouts import exports, resources
 from payouts.exports import payout_sheet_write, tax_sheet_write
 from payouts.models import TaxAssessment, Withdrawal
 from payouts.resources import PayoutSheetResource
 from payouts.settlement import settlement_run
 from payouts.tax_records import tax_assess
 from payouts.withdrawals import withdrawal_request
+from portal import personal_data
 from portal.models import AuditEntry
 from portal.staff import FINANCE, staff_groups_sync
 
@@ -262,3 +265,49 @@ def test_memory_stays_flat_in_the_row_count(fmt, monkeypatch):
     peak_for(300)  # the first export also fills caches (translations, time zones, code)
     small, large = peak_for(300), peak_for(1200)
     assert large < small * 1.2, (small, large)
+
+
+@pytest.mark.parametrize("sheet", [payout_sheet_write, tax_sheet_write])
+def test_each_ambassador_is_decrypted_once_per_export_in_a_few_queries(sheet, monkeypatch):
+    """Rows of one ambassador repeat: their identity is read once per export, not once per row,
+    and the number of queries does not grow with the rows."""
+    user = staff_in(FINANCE)
+    decrypted = []
+    decrypt = personal_data.decrypt
+    monkeypatch.setattr(personal_data, "decrypt", lambda token: decrypted.append(token) or decrypt(token))
+
+    def export(month, ambassadors, payments_each):
+        people = [BoundAmbassadorFactory() for _ in range(ambassadors)]
+        for day in range(payments_each):
+            for person in people:
+                paid_withdrawal(person, "10.00", f"{month}-{day + 1:02d} 10:00")
+        decrypted.clear()
+        exporter = type(user).objects.get(pk=user.pk)  # its permissions not cached yet, as in a request
+        with CaptureQueriesContext(connection) as queries:
+            count = written(sheet, month, "csv", exporter)[0]
+        return count, len(queries), len(decrypted)
+
+    rows, queries, decryptions = export("2026-11", 2, 3)
+    more_rows, same_queries, more_decryptions = export("2026-12", 6, 4)
+    payout = sheet is payout_sheet_write
+    assert (rows, more_rows) == ((6, 24) if payout else (2, 6))
+    assert same_queries == queries
+    shown = 3 if payout else 2  # name, ID number (and the Alipay account) of each ambassador, once
+    assert (decryptions, more_decryptions) == (2 * shown, 6 * shown)
+
+
+def test_an_export_keeps_a_bounded_number_of_identities_and_each_row_has_its_own(monkeypatch):
+    """More ambassadors than the identities one export keeps: each row still shows its own."""
+    monkeypatch.setattr(resources, "IDENTITY_CACHE_SIZE", 2)
+    monkeypatch.setattr(exports, "ROWS_PER_BATCH", 2)
+    names = ["赵一", "钱二", "孙三", "李四", "周五"]
+    ambassadors = [BoundAmbassadorFactory(legal_name=name) for name in names]
+    for number in range(15):
+        paid_withdrawal(ambassadors[number * 2 % 5], "10.00", f"2026-11-{number + 1:02d} 10:00")
+    rows = csv_rows(written(payout_sheet_write, "2026-11", "csv", staff_in(FINANCE))[1])[1:]
+    assert [row[2] for row in rows] == [names[number * 2 % 5] for number in range(15)]
+    assert [row[3] for row in rows] == [str(ambassadors[number * 2 % 5].id_number) for number in range(15)]
+    resource = PayoutSheetResource(full_identity=True)
+    resource.identities_load([ambassador.pk for ambassador in ambassadors[:2]])
+    resource.identities_load([ambassador.pk for ambassador in ambassadors[2:4]])
+    assert list(resource._identities) == [ambassadors[2].pk, ambassadors[3].pk]
