@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.dispatch import receiver
 
 from ambassadors.models import Ambassador
+from portal.money import round_yuan
 from referrals.signals import bonus_granted, rebate_changed
 
 from .ledger import Line, ambassadors_locked, post
@@ -40,7 +41,8 @@ def rebate_change_post(sender, *, order, change, **kwargs):
     )
     lines = []
     for ambassador_id in ambassadors:
-        difference = wanted.get(ambassador_id, 0) - earned[ambassador_id]
+        # round_yuan: SQLite sums decimals as floats; the ledger holds fen only.
+        difference = round_yuan(wanted.get(ambassador_id, 0) - earned[ambassador_id])
         if ambassador_id in cancelled:
             bucket = Bucket.FORFEITED
         elif ambassador_id in settled:

@@ -9,11 +9,11 @@ or two runs at once, posts nothing twice."""
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from ambassadors.models import Ambassador
-from portal.money import ZERO
+from portal.money import ZERO, round_yuan
 from referrals.models import Order, QuarterlyBonus
 
 from .ledger import Line, ambassadors_locked, post
@@ -25,14 +25,15 @@ ORDER = Order._meta.db_table
 AMBASSADOR = Ambassador._meta.db_table
 
 # The orders whose pending rebate is due on the day: one row per order and ambassador.
+# Sums are rounded to the fen: SQLite adds decimals as floats, and 0.30 - 0.10 - 0.20 must be 0.
 _DUE = f"""
-    SELECT e.order_id, e.ambassador_id, SUM(e.amount) AS amount
+    SELECT e.order_id, e.ambassador_id, ROUND(SUM(e.amount), 2) AS amount
     FROM {ENTRY} e
     JOIN {ORDER} o ON o.id = e.order_id
     JOIN {AMBASSADOR} a ON a.id = e.ambassador_id
     WHERE e.bucket = 'pending' AND o.settles_on <= %(day)s AND NOT o.on_hold AND a.cancelled_at IS NULL
     GROUP BY e.order_id, e.ambassador_id
-    HAVING SUM(e.amount) <> 0
+    HAVING ROUND(SUM(e.amount), 2) <> 0
 """
 
 _POST_SETTLEMENTS = f"""
@@ -132,11 +133,11 @@ def _debt_net(run):
         Entry.objects.filter(ambassador__in=settled.keys(), bucket=Bucket.DEBT)
         .values_list("ambassador")
         .annotate(total=Sum("amount"))
-        .filter(~Q(total=0))
     )
     netted = ZERO
     for ambassador_id, debt in debts.items():
-        repaid = min(-debt, settled[ambassador_id])
+        # round_yuan: on SQLite a repaid debt sums to a float crumb, not to 0 (see _DUE).
+        repaid = min(-round_yuan(debt), round_yuan(settled[ambassador_id]))
         if repaid <= 0:
             continue
         post(
