@@ -46,16 +46,18 @@ def _kill(run, number, restart_after, waiting_for_gateway):
     how = ""
     if waiting_for_gateway:
         deadline = run.now() + waiting_for_gateway
-        while run.now() < deadline:
+        how = ", no worker was waiting on Alipay"
+        while run.now() < deadline and not run.stop.is_set():
             calling = run.shape.cluster_calling(run.shape.gateway.port)
             if calling is not None:
                 number, how = calling, ", its worker waiting on Alipay for a transfer"
                 break
             run.stop.wait(0.05)
-        else:
-            how = ", no worker was waiting on Alipay"
-    group, members = run.shape.kill_cluster(number)
-    run.note(f"qcluster #{number} killed: SIGKILL to its process group {group} ({members} processes){how}")
+    try:
+        group, members = run.shape.kill_cluster(number)
+        run.note(f"qcluster #{number} killed: SIGKILL to its process group {group} ({members} processes){how}")
+    except RuntimeError as error:  # a process that outlived SIGKILL: say so, and go on
+        run.problem(str(error))
     run.stop.wait(restart_after)
     pid = run.shape.start_cluster(number)
     run.note(f"qcluster #{number} restarted (pid {pid})")

@@ -111,9 +111,12 @@ def latencies():
         .annotate(n=Count("id"), longest=Max(F("stopped") - F("started")))
         .order_by("-longest")
     )
+    failed = Task.objects.filter(success=False).count()
     print(
-        "django-q2 jobs (count, longest from enqueued to done): "
+        "django-q2 jobs among the results it keeps (the last 250 successes, every failure), count and longest from "
+        "enqueued to done: "
         + "; ".join(f"{func.rsplit('.', 1)[-1]} {n}, {longest.total_seconds():.0f} s" for func, n, longest in jobs)
+        + f"; failed or timed out: {failed}"
     )
 
 
