@@ -109,12 +109,12 @@ def _batches(sheet, **render):
     each yield, so a streamed response's generator never leaks them into the server between
     chunks."""
     resource = sheet.resource
-    getters = resource.export_getters(**render)
     rows = resource.iter_queryset(sheet.queryset)
     while True:
         with translation.override(settings.LANGUAGE_CODE), timezone.override(SHANGHAI):
             chunk = list(islice(rows, ROWS_PER_BATCH))
             resource.export_rows_prepare(chunk)
+            getters = resource.export_getters(**render)
             batch = [[getter(row) for getter in getters] for row in chunk]
         if not batch:
             return
@@ -146,24 +146,38 @@ def xlsx_write(sheet, stream):
     book = Workbook(write_only=True)
     worksheet = book.create_sheet(title=sheet.filename)
     worksheet.append([cell_escape(value) for value in _headers(sheet)])
+    cells = _XlsxCells(worksheet)
     for batch in _batches(sheet, force_native_type=True):
         for values in batch:
-            worksheet.append([_xlsx_cell(worksheet, value) for value in values])
+            worksheet.append([cells.cell(column, value) for column, value in enumerate(values)])
     book.save(stream)
 
 
-def _xlsx_cell(worksheet, value):
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", cell_escape(value))
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(worksheet, value)
-        cell.number_format = "0.00"
+class _XlsxCells:
+    """A row's values as the write-only worksheet takes them: text escaped, money and times as
+    cells with their number format. A write-only worksheet writes a row out before `append`
+    returns, so each column's styled cell is made (and styled) once and filled again for every
+    row, rather than made anew for each value."""
+
+    NUMBER_FORMATS = {Decimal: "0.00", datetime: "yyyy-mm-dd hh:mm:ss"}
+
+    def __init__(self, worksheet):
+        self.worksheet = worksheet
+        self.styled = {}  # (column, type) → cell
+
+    def cell(self, column, value):
+        if isinstance(value, str):
+            return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", cell_escape(value))
+        kind = Decimal if isinstance(value, Decimal) else datetime if isinstance(value, datetime) else None
+        if kind is None:
+            return value
+        cell = self.styled.get((column, kind))
+        if cell is None:  # made as before, value first: the workbook's number formats are the same
+            cell = self.styled[column, kind] = WriteOnlyCell(self.worksheet, value)
+            cell.number_format = self.NUMBER_FORMATS[kind]
+        else:
+            cell.value = value
         return cell
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(worksheet, value)
-        cell.number_format = "yyyy-mm-dd hh:mm:ss"
-        return cell
-    return value
 
 
 def sheet_write(kind, month, fmt, user, stream) -> int:

@@ -19,11 +19,15 @@ worked out once per export (`identity`), loaded for a batch of rows in one query
 whatever the month holds.
 """
 
+import numbers
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Max
+from django.utils import numberformat, timezone, translation
+from django.utils.formats import get_format, sanitize_strftime_format
 from import_export import fields, resources, widgets
 
 from ambassadors.models import Ambassador
@@ -46,6 +50,51 @@ def month_bounds(month):
 
 def _money(column_name):
     return fields.Field(column_name=column_name, widget=widgets.DecimalWidget())
+
+
+def field_exporter(field, **render):
+    """`field.export(row, **render)` as a function of the row, with what the sheets' widgets look
+    up for every value (the language's number format, the current time zone, the sanitised
+    strftime format) looked up once. Same values (tested against `field.export`); any other
+    widget goes through `field.export` itself."""
+    native = render.get("force_native_type", False)
+    widget, get_value = field.widget, field.get_value
+    if type(widget) is widgets.CharWidget and widget.coerce_to_string:
+
+        def export(row):
+            value = get_value(row)
+            return value if type(value) is str else widget.render(value, **render)
+
+    elif type(widget) is widgets.DecimalWidget and widget.coerce_to_string and not native:
+        language = translation.get_language()
+        decimal_separator = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+        grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
+        thousand_separator = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+
+        def export(row):  # NumberWidget.render: number_format(value)
+            value = get_value(row)
+            if value is None or not isinstance(value, numbers.Number):
+                return ""
+            return "" + numberformat.format(  # "" + : a plain str, as NumberWidget's, not a SafeString
+                value, decimal_separator, None, grouping, thousand_separator, force_grouping=False, use_l10n=True
+            )
+
+    elif type(widget) is widgets.DateTimeWidget and settings.USE_TZ and (native or widget.coerce_to_string):
+        zone = timezone.get_current_timezone()
+        strftime_format = sanitize_strftime_format(widget.formats[0])
+
+        def export(row):  # DateTimeWidget.render: timezone.localtime(value), then strftime
+            value = get_value(row)
+            if not value or not isinstance(value, datetime):
+                return ""
+            if timezone.is_naive(value):
+                raise ValueError("localtime() cannot be applied to a naive datetime")
+            value = value.astimezone(zone)
+            return value.replace(tzinfo=None) if native else value.strftime(strftime_format)
+
+    else:
+        export = partial(field.export, **render)
+    return export
 
 
 class ExportOnlyResource(resources.ModelResource):
@@ -93,12 +142,14 @@ class ExportOnlyResource(resources.ModelResource):
 
     def export_getters(self, **render):
         """One function per exported column, row → value: `export_field`'s choice between the
-        field's dehydrate method and its widget, made once per export rather than per row."""
+        field's dehydrate method and its widget, made once for many rows rather than per row.
+        The widgets' values depend on the current language and time zone: call it under the
+        overrides the rows are rendered under."""
         getters = []
         for field in self.get_export_fields():
             method = field.get_dehydrate_method(self.get_field_name(field))
             method = method if callable(method) else getattr(self, method, None)
-            getters.append(method if method is not None else partial(field.export, **render))
+            getters.append(method if method is not None else field_exporter(field, **render))
         return getters
 
     def dehydrate_legal_name(self, row):

@@ -7,6 +7,8 @@ import tracemalloc
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -14,6 +16,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
 from ambassadors.tests.factories import BoundAmbassadorFactory, UserFactory
 from payouts import exports, resources
@@ -311,3 +314,67 @@ def test_an_export_keeps_a_bounded_number_of_identities_and_each_row_has_its_own
     resource.identities_load([ambassador.pk for ambassador in ambassadors[:2]])
     resource.identities_load([ambassador.pk for ambassador in ambassadors[2:4]])
     assert list(resource._identities) == [ambassadors[2].pk, ambassadors[3].pk]
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["csv", "xlsx"])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_each_column_is_rendered_as_import_export_renders_it(native, language):
+    """`field_exporter` is `field.export` with its look-ups made once: the same value every time."""
+    render = {"force_native_type": True} if native else {}
+    values = {
+        Decimal: [
+            Decimal("0"),
+            Decimal("3000.00"),
+            Decimal("-12.50"),
+            Decimal("1234567.891"),
+            Decimal("1E+3"),
+            7,
+            None,
+        ],
+        datetime: [
+            datetime(2026, 11, 30, 23, 30, 5, tzinfo=SHANGHAI),
+            datetime(2026, 11, 30, 15, 30, tzinfo=ZoneInfo("UTC")),
+            datetime(999, 12, 31, 23, 0, tzinfo=SHANGHAI),
+            None,
+            "",
+        ],
+        str: ["", "W000000000001", "=1", "支付宝", None, 12],
+    }
+    fields_seen = 0
+    with translation.override(language), timezone.override(SHANGHAI):
+        for resource in (PayoutSheetResource(), resources.TaxSheetResource()):
+            for field in resource.get_export_fields():
+                if field.attribute is None:
+                    continue  # a dehydrate method gives the value
+                fields_seen += 1
+                export = resources.field_exporter(field, **render)
+                kind = {"DecimalWidget": Decimal, "DateTimeWidget": datetime}.get(type(field.widget).__name__, str)
+                for value in values[kind]:
+                    row = SimpleNamespace(**{field.attribute: value})
+                    assert export(row) == field.export(row, **render), (field.column_name, value)
+                    assert type(export(row)) is type(field.export(row, **render))
+                naive = SimpleNamespace(**{field.attribute: datetime(2026, 11, 1, 12, 0)})
+                if kind is datetime:
+                    for exporter in (export, partial(field.export, **render)):
+                        with pytest.raises(ValueError):
+                            exporter(naive)
+    assert fields_seen == 5 + 7
+
+
+def test_every_row_of_an_xlsx_sheet_has_its_own_numbers_and_times(november):
+    """Each column's styled cell is filled again for every row: no row shows another's values."""
+    zhang, li, paid, december = november
+    content = written(payout_sheet_write, "2026-11", "xlsx", exporter_without_identities())[1]
+    rows = xlsx_rows(content)[1:]
+    assert [(row[1], row[5], row[7], row[8]) for row in rows] == [
+        (
+            withdrawal.out_biz_no,
+            withdrawal.amount,
+            withdrawal.requested_at.astimezone(SHANGHAI).replace(tzinfo=None),
+            withdrawal.finished_at.astimezone(SHANGHAI).replace(tzinfo=None),
+        )
+        for withdrawal in paid
+    ]
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert {sheet.cell(row, 6).number_format for row in (2, 3, 4)} == {"0.00"}
+    assert {sheet.cell(row, 9).number_format for row in (2, 3, 4)} == {"yyyy-mm-dd hh:mm:ss"}
