@@ -60,7 +60,7 @@ def test_the_ambassador_reads_overview_orders_and_customers(live_server, browser
     page.get_by_label("语言").select_option("en")
     page.get_by_role("link", name="Rebate orders").click()
     expect(page.get_by_role("heading", name="Rebate orders")).to_be_visible()
-    expect(page.locator("td .badge-invalid")).to_have_text("Invalid order")
+    expect(page.locator("td .badge-invalid")).to_have_text(["Invalid order", "Invalid order"])  # DEMO-1009, DEMO-1006
     screenshot(page, "34-rebate-orders-english")
     page.get_by_role("link", name="Overview").click()
     expect(page.locator("svg.chart rect.bar")).to_have_count(12)
