@@ -63,14 +63,34 @@ class Posting(AppendOnly):
 
     key = models.CharField(_("记账键"), max_length=80, unique=True, help_text=_("原因的唯一键：同一原因不能记两次"))
     kind = models.CharField(_("类型"), max_length=20, choices=Kind)
+    # The causes: each posting has one or two, so their indexes (Meta) skip the empty ones;
+    # a settlement run writes a million postings and should not write a million NULL keys.
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("订单")
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("订单"),
+        db_index=False,
     )
     rebate_change = models.ForeignKey(
-        RebateChange, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("返利变动")
+        RebateChange,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("返利变动"),
+        db_index=False,
     )
     bonus = models.ForeignKey(
-        QuarterlyBonus, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("季度奖励")
+        QuarterlyBonus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("季度奖励"),
+        db_index=False,
     )
     withdrawal = models.ForeignKey(
         "payouts.Withdrawal",
@@ -79,6 +99,7 @@ class Posting(AppendOnly):
         blank=True,
         related_name="postings",
         verbose_name=_("提现"),
+        db_index=False,
     )
     settlement_run = models.ForeignKey(
         "payouts.SettlementRun",
@@ -94,7 +115,10 @@ class Posting(AppendOnly):
         verbose_name = _("记账")
         verbose_name_plural = pgettext_lazy("plural", "记账")
         ordering = ["-posted_at", "-pk"]
-        indexes = [models.Index(fields=["order"], name="posting_order")]
+        indexes = [
+            models.Index(fields=[cause], name=f"posting_{cause}", condition=models.Q(**{f"{cause}__isnull": False}))
+            for cause in ["order", "rebate_change", "bonus", "withdrawal"]
+        ]
 
     def __str__(self):
         return self.key
@@ -104,9 +128,12 @@ class Entry(AppendOnly):
     """One amount in one bucket of one ambassador. The entries of a posting that
     moves money between buckets sum to zero; those that earn or forfeit do not."""
 
-    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries", verbose_name=_("记账"))
+    # No index of their own: one_entry_per_bucket starts with posting, entry_balance with ambassador.
+    posting = models.ForeignKey(
+        Posting, on_delete=models.PROTECT, related_name="entries", verbose_name=_("记账"), db_index=False
+    )
     ambassador = models.ForeignKey(
-        Ambassador, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("云大使")
+        Ambassador, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("云大使"), db_index=False
     )
     bucket = models.CharField(_("账户"), max_length=16, choices=Bucket)
     amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
