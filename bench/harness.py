@@ -44,6 +44,7 @@ class Setup:
             "SECURE_SSL_REDIRECT": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "json",
         }
 
     def manage(self, *args, capture=False):
@@ -73,14 +74,14 @@ class Setup:
         django.setup()
 
     def start_server(self, workers, log=None, redis=True):
-        """gunicorn with `workers` sync workers, answering once it is up."""
+        """gunicorn as production runs it (gunicorn.conf.py: sync workers, access log, recycling)
+        with `workers` workers, answering once it is up. Its log goes to `log`, or nowhere."""
         server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "-w", str(workers)]
-            + ["-b", f"127.0.0.1:{self.port}", "--log-level", "warning"],
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "portal.wsgi"],
             cwd=ROOT,
-            env=self.environment(redis),
-            stdout=log,
-            stderr=log,
+            env=self.environment(redis) | {"BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers)},
+            stdout=log or subprocess.DEVNULL,
+            stderr=log or subprocess.DEVNULL,
         )
         for _ in range(100):
             try:
