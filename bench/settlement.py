@@ -22,10 +22,10 @@ entries, totals, debt netted), then settles the same day again and checks that n
 
     .venv/bin/python bench/settlement.py [--rows 1000000] [--runs 3] [--explain] [--reuse-data]
 
-How long: at 1,000,000 rows on 2 shared cores the whole bench took 40 minutes with --reuse-data and 72 with
-the build and --explain (3 runs): building the data about 9 minutes, each of the 6 runs 5 to 8 (the copy, the
-measured call, its checks and the second run), --explain about 12 more. --reuse-data skips the build when the
-database built last time has the same --rows (and applies any newer migrations to it).
+How long, at 1,000,000 rows with 3 runs: 20 minutes on a quiet machine of 2 cores (building the data 3,
+each of the 6 runs about 2.5 with its checks and its second run); 40 to 72 minutes when the machine was
+shared with other work. --explain adds two runs. --reuse-data skips the build when the database built
+last time has the same --rows (and applies any newer migrations to it).
 """
 
 import argparse
