@@ -2,6 +2,10 @@
 from the environment; `gunicorn -c gunicorn.conf.py portal.wsgi` reads this file."""
 
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the project, before the app is loaded
+from portal.log_formats import FORMATTERS
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 # Two per core is the usual start for synchronous Django views that wait on PostgreSQL.
@@ -21,3 +25,21 @@ accesslog = "-"
 errorlog = "-"
 # Trust X-Forwarded-* only from the proxy in front (SECURE_PROXY_SSL_HEADER_ENABLED on the Django side).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# With LOG_FORMAT=json gunicorn's own lines (start, stop, access) are JSON too, like Django's.
+if os.environ.get("LOG_FORMAT") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": FORMATTERS["json"]},
+        "handlers": {
+            "error": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+        # gunicorn lays this over its defaults, whose root names a handler replaced here.
+        "root": {"handlers": ["error"], "level": "INFO"},
+    }
