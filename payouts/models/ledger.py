@@ -47,6 +47,19 @@ class AppendOnly(models.Model):
         raise TypeError("ledger rows are append-only: post a correction instead")
 
 
+def _cause(to, verbose_name, related_name="+", db_index=False):
+    """A posting's optional cause, which the ledger never lets go of (PROTECT)."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+        db_index=db_index,
+    )
+
+
 class Posting(AppendOnly):
     """One event that moved money, and its cause."""
 
@@ -65,50 +78,11 @@ class Posting(AppendOnly):
     kind = models.CharField(_("类型"), max_length=20, choices=Kind)
     # The causes: each posting has one or two, so their indexes (Meta) skip the empty ones;
     # a settlement run writes a million postings and should not write a million NULL keys.
-    order = models.ForeignKey(
-        Order,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("订单"),
-        db_index=False,
-    )
-    rebate_change = models.ForeignKey(
-        RebateChange,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("返利变动"),
-        db_index=False,
-    )
-    bonus = models.ForeignKey(
-        QuarterlyBonus,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("季度奖励"),
-        db_index=False,
-    )
-    withdrawal = models.ForeignKey(
-        "payouts.Withdrawal",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="postings",
-        verbose_name=_("提现"),
-        db_index=False,
-    )
-    settlement_run = models.ForeignKey(
-        "payouts.SettlementRun",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="postings",
-        verbose_name=_("结算批次"),
-    )
+    order = _cause(Order, _("订单"))
+    rebate_change = _cause(RebateChange, _("返利变动"))
+    bonus = _cause(QuarterlyBonus, _("季度奖励"))
+    withdrawal = _cause("payouts.Withdrawal", _("提现"), related_name="postings")
+    settlement_run = _cause("payouts.SettlementRun", _("结算批次"), related_name="postings", db_index=True)
     posted_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
 
     class Meta:
