@@ -35,7 +35,11 @@ _SECRETS = {
 _missing = [name for name in _SECRETS if not env.str(name, default="")]
 if _missing and not DEBUG:
     raise ImproperlyConfigured(
-        "DEBUG is off and these secrets are not set: " + ", ".join(_missing) + ". See .env.example."
+        "DEBUG is off and these secrets are not set: "
+        + ", ".join(_missing)
+        + ". See .env.example. On a development machine, `make run` (or `bin/make-env > .env`) writes"
+        " a .env with DEBUG on; commands that only read the models also run with"
+        " DJANGO_SETTINGS_MODULE=portal.settings_test."
     )
 
 
