@@ -56,22 +56,15 @@ def _gunicorn_settings(monkeypatch, log_format):
 # gunicorn's own logger set up from gunicorn.conf.py, as the arbiter does, in a process of its own
 # (setting it up reconfigures logging), writing a start line and an access line.
 GUNICORN_LINES = """
-import datetime, sys
-from gunicorn.app.base import Application
+import datetime, runpy, sys
+from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-class App(Application):
-    def init(self, *args):
-        return None
-
-    def load(self):
-        return None
-
-app = App.__new__(App)
-app.usage, app.prog, app.callable, app.cfg = None, None, None, None
-app.load_default_config()
-app.load_config_from_file(sys.argv[1])
-log = Logger(app.cfg)
+config = Config()
+for name, value in runpy.run_path(sys.argv[1]).items():  # as gunicorn reads a config file
+    if name in config.settings:
+        config.set(name, value)
+log = Logger(config)
 log.info("Listening at: http://127.0.0.1:8000")
 response = type("Response", (), {"status": "200 OK", "response_length": 2, "headers": [], "sent": 2})()
 environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/healthz", "PATH_INFO": "/healthz", "QUERY_STRING": "",
