@@ -22,6 +22,7 @@ whatever the month holds.
 import numbers
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -123,8 +124,9 @@ class ExportOnlyResource(resources.ModelResource):
         missing = set(ambassador_ids).difference(self._identities)
         if not missing:
             return
-        for _ in range(min(len(self._identities) + len(missing) - IDENTITY_CACHE_SIZE, len(self._identities))):
-            del self._identities[next(iter(self._identities))]
+        excess = len(self._identities) + len(missing) - IDENTITY_CACHE_SIZE
+        for oldest in list(islice(self._identities, max(excess, 0))):
+            del self._identities[oldest]
         for ambassador in Ambassador.objects.filter(pk__in=missing).only(*self.identity_fields):
             self._identities[ambassador.pk] = self.identity_shown(ambassador)
 
