@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal
 
-.PHONY: run run-prod test test-postgres browser lint messages bench
+.PHONY: run run-prod test test-postgres test-calendar browser lint messages bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is required (see above)."; exit 1; }
@@ -35,6 +35,15 @@ test: $(VENV)/.installed browser
 ## test-postgres: the whole suite again on PostgreSQL (POSTGRES_URL)
 test-postgres: $(VENV)/.installed browser
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest
+
+## test-calendar: the suite (browser tests apart: they pin their own clock) on the days that
+## break date arithmetic: mid-month, the 1st, and from the last minutes of a month (and year) across Shanghai's midnight
+CALENDAR := 2027-01-15T12:00:00+08:00 2027-02-28T23:58:30+08:00 2027-03-01T00:00:30+08:00 2027-12-31T23:58:30+08:00
+test-calendar: $(VENV)/.installed
+	@for moment in $(CALENDAR); do \
+		echo "== clock from $$moment"; \
+		PORTAL_TEST_NOW=$$moment $(VENV)/bin/pytest -q -m "not browser" || exit 1; \
+	done
 
 browser:
 	@bin/ensure-chromium

@@ -1,13 +1,34 @@
 """Fixtures for the whole suite: browser launch, caches, common accounts."""
 
 import os
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+# `PORTAL_TEST_NOW=2027-02-28T23:58:00+08:00 make test` runs the whole suite with the clock
+# starting at that moment and ticking on, so a test that leans on today's date fails on the
+# day it would fail in CI (docs/TESTING.md). The database server's own clock is not moved.
+PORTAL_TEST_NOW = os.environ.get("PORTAL_TEST_NOW")
+
+
+def pytest_configure(config):
+    if PORTAL_TEST_NOW:
+        start = datetime.fromisoformat(PORTAL_TEST_NOW)
+        if start.tzinfo is None:
+            raise pytest.UsageError(f"PORTAL_TEST_NOW needs a UTC offset: {PORTAL_TEST_NOW!r}")
+        config._portal_clock = time_machine.travel(start, tick=True)
+        config._portal_clock.start()
+
+
+def pytest_report_header(config):
+    if PORTAL_TEST_NOW:
+        return f"clock: PORTAL_TEST_NOW={PORTAL_TEST_NOW} (ticking)"
 
 
 def pytest_collection_modifyitems(config, items):

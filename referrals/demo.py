@@ -15,6 +15,9 @@ from .models import Product, RuleSet
 from .orders import OrderSnapshot, order_snapshot_apply
 from .rule_sets import rule_set_publish
 
+# Orders placed fewer days ago than this are this month's in the demo, whatever the day.
+RECENT_DAYS = 30
+
 
 def _visit(ambassador, *, days_ago, tag):
     code = services.referral_link_for(ambassador).code
@@ -81,6 +84,10 @@ def load_orders(*, ambassador, account, staff):
     )
 
     now = timezone.now()
+    # The recent orders stay inside the current month, however early in it today is, so
+    # 概览's "this month" reads the same on the 1st as on the 28th; the old ones fall in
+    # earlier months and have settled (R7.1).
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     orders = [
         # customer, order id, product, amount, days ago placed, refund
         ("customer@demo.local", "DEMO-1001", "ecs", "1200.00", 2, None),
@@ -95,6 +102,9 @@ def load_orders(*, ambassador, account, staff):
     ]
     for email, billing_id, product, amount, days, refund in orders:
         placed = now - timedelta(days=days, hours=1)
+        if days < RECENT_DAYS:
+            placed = max(placed, month_start)
+        paid = min(placed + timedelta(minutes=3), now)
         snapshot = OrderSnapshot(
             billing_id=billing_id,
             customer=account(email),
@@ -107,9 +117,9 @@ def load_orders(*, ambassador, account, staff):
             period_days=360,
             placed_at=placed,
             status="refunded" if refund else "paid",
-            paid_at=placed + timedelta(minutes=3),
+            paid_at=paid,
             refunded_amount=Decimal(refund or "0"),
-            refunded_at=placed + timedelta(days=1) if refund else None,
+            refunded_at=min(paid + timedelta(days=1), now) if refund else None,
             version=1,
         )
         order_snapshot_apply(snapshot)
