@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
@@ -15,11 +16,11 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from ambassadors.identity import identity_signal_record
-from ambassadors.models import IdentitySignal
 from portal import personal_data
 from portal.models import User
 
-from .event_schema import Envelope, EventInvalid, parse_event
+from .event_identity import KINDS, identity_stored, signal_hash
+from .event_schema import Envelope, EventInvalid, json_text, parse_event
 from .models import Event, Product
 from .orders import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
 from .services import customer_segment_set
@@ -55,16 +56,35 @@ def event_accept(envelope: Envelope, raw_body: bytes):
     answers 409; an unknown customer or product answers 400 and nothing is
     stored. Applying it (deciding the order) happens in `events_process`, off
     the request (docs/ARCHITECTURE.md, "The events API").
+
+    The body is stored with billing's identity values already replaced by their
+    keyed hashes, so "the same body" is judged by a keyed digest of the bytes
+    as received, not by what is stored.
     """
     _references_check(envelope)
-    body_sha256 = hashlib.sha256(raw_body).hexdigest()
-    if _insert(envelope, raw_body, body_sha256):
+    digest = event_body_digest(raw_body)
+    if _insert(envelope, _stored_body(envelope, raw_body), digest):
         _kick_processing()
         return 200, _accepted(envelope.id)
-    seen = Event.objects.only("body_sha256").get(id=envelope.id)
-    if seen.body_sha256 != body_sha256:
+    seen = Event.objects.only("body_digest").get(id=envelope.id)
+    if not hmac.compare_digest(seen.body_digest, digest):
         return 409, {"errors": [{"field": "id", "message": "was used before with a different body"}]}
     return 200, _accepted(envelope.id)
+
+
+def event_body_digest(raw_body: bytes) -> str:
+    """What tells a replay (the same bytes) from a reuse of the id with another body."""
+    return personal_data.keyed_digest("event-body", raw_body)
+
+
+def _stored_body(envelope, raw_body):
+    """The body as received, except that identity values become their keyed hashes."""
+    identity = envelope.data.get("identity") if envelope.type == "customer.updated" else None
+    if not identity:
+        return json_text(raw_body)
+    data = {**envelope.data, "identity": identity_stored(identity)}
+    body = {"id": envelope.id, "type": envelope.type, "created": envelope.created, "data": data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def _accepted(event_id):
@@ -97,14 +117,14 @@ def _known(customer_uid, product_code):
         return (bool(known) for known in cursor.fetchone())
 
 
-def _insert(envelope, raw_body, body_sha256):
+def _insert(envelope, body, digest):
     """One statement: stored, or already there (then False). No read before the write."""
     table = connection.ops.quote_name(Event._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (id, type, body, body_sha256, received_at, status, attempts, result, error)"
+            f"INSERT INTO {table} (id, type, body, body_digest, received_at, status, attempts, result, error)"
             " VALUES (%s, %s, %s, %s, %s, %s, 0, %s, '') ON CONFLICT (id) DO NOTHING RETURNING id",
-            [envelope.id, envelope.type, raw_body.decode(), body_sha256, timezone.now(), Event.Status.RECEIVED, "{}"],
+            [envelope.id, envelope.type, body, digest, timezone.now(), Event.Status.RECEIVED, "{}"],
         )
         return cursor.fetchone() is not None
 
@@ -176,27 +196,13 @@ def _account(uid, field):
     return account
 
 
-_NORMALISE = {
-    "id_number": (IdentitySignal.Kind.ID_NUMBER, personal_data.normalise_id_number),
-    "phone": (IdentitySignal.Kind.PHONE, personal_data.normalise_phone),
-    "payment_account": (
-        IdentitySignal.Kind.PAYMENT_ACCOUNT,
-        lambda v: personal_data.normalise_email(v) if "@" in v else personal_data.normalise_phone(v),
-    ),
-    "device_id": (IdentitySignal.Kind.DEVICE, str.strip),
-    "address": (IdentitySignal.Kind.ADDRESS, lambda v: " ".join(v.split()).lower()),
-}
-
-
 def _customer_updated(data, created=None):
+    """`identity` holds stored values (`referrals.event_identity`): keyed hashes."""
     customer = _account(data["customer"], "data.customer")
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
-    for key, value in data.get("identity", {}).items():
-        kind, normalise = _NORMALISE[key]
-        identity_signal_record(
-            user=customer, kind=kind, value_hash=personal_data.keyed_hash(normalise(value)), source="billing"
-        )
+    for key, stored_value in data.get("identity", {}).items():
+        identity_signal_record(user=customer, kind=KINDS[key], value_hash=signal_hash(stored_value), source="billing")
     rejudged = customer_orders_rejudge(customer)
     return {"customer": data["customer"], "orders_rejudged": rejudged}
 

@@ -8,8 +8,10 @@ from django.utils.translation import pgettext_lazy
 class Event(models.Model):
     """An event as received: stored once by its id, then applied by a worker.
 
-    Its body hash tells a replay from a conflicting reuse of the id; its body
-    is kept so that applying it can be retried until it succeeds."""
+    Its body is kept so that applying it can be retried until it succeeds,
+    with billing's identity values replaced by their keyed hashes
+    (`referrals.event_identity`); a keyed digest of the body as received tells
+    a replay from a conflicting reuse of the id."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("已接收，待处理")
@@ -19,7 +21,7 @@ class Event(models.Model):
     id = models.CharField(primary_key=True, max_length=100)
     type = models.CharField(_("类型"), max_length=40)
     body = models.TextField(_("内容"), default="")
-    body_sha256 = models.CharField(max_length=64)
+    body_digest = models.CharField(max_length=64)
     received_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status, default=Status.RECEIVED)
     attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0)
