@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 
 from ambassadors.identity import identity_signal_record
 from portal import personal_data
+from portal.audit import audit_record
 from portal.models import User
 
 from .event_identity import KINDS, identity_stored, signal_hash
@@ -120,11 +121,12 @@ def _known(customer_uid, product_code):
 def _insert(envelope, body, digest):
     """One statement: stored, or already there (then False). No read before the write."""
     table = connection.ops.quote_name(Event._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM writes it, so it compares
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (id, type, body, body_digest, received_at, status, attempts, result, error)"
-            " VALUES (%s, %s, %s, %s, %s, %s, 0, %s, '') ON CONFLICT (id) DO NOTHING RETURNING id",
-            [envelope.id, envelope.type, body, digest, timezone.now(), Event.Status.RECEIVED, "{}"],
+            f"INSERT INTO {table} (id, type, body, body_digest, received_at, next_attempt_at, status, attempts,"
+            " result, error) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s, '') ON CONFLICT (id) DO NOTHING RETURNING id",
+            [envelope.id, envelope.type, body, digest, now, now, Event.Status.RECEIVED, "{}"],
         )
         return cursor.fetchone() is not None
 
@@ -144,28 +146,38 @@ def _kick_processing():
         async_task("referrals.tasks.process_events")
 
 
-MAX_ATTEMPTS = 5
+# A failing event is tried again after 15 s, 30 s, 1 min, 2 min, … doubling up to
+# 30 min between tries, and marked failed at the tenth failure, about an hour
+# and a half after the first: an outage of seconds or minutes costs a try or two.
+MAX_ATTEMPTS = 10
+RETRY_FIRST_DELAY = timedelta(seconds=15)
+RETRY_LONGEST_DELAY = timedelta(minutes=30)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long an event waits after its `failures`-th failed attempt."""
+    return min(RETRY_FIRST_DELAY * 2 ** min(failures - 1, 16), RETRY_LONGEST_DELAY)
 
 
 def events_process(*, limit=None):
-    """Apply waiting events, oldest first, each in its own transaction; returns how many succeeded.
+    """Apply the events that are due, oldest first, each in its own transaction;
+    returns how many succeeded.
 
-    Workers take different events (SKIP LOCKED). An event that fails is retried
-    on later runs and marked failed after MAX_ATTEMPTS, for staff to look at;
-    it is never dropped."""
-    done, tried = 0, []
+    Workers take different events (SKIP LOCKED). An event that fails waits
+    `retry_delay` before it is due again, whichever run or wake-up comes first,
+    and is marked failed after MAX_ATTEMPTS, for staff to retry from the
+    admin (`events_retry`); it is never dropped."""
+    done = 0
     while limit is None or done < limit:
         with transaction.atomic():
             event = (
                 Event.objects.select_for_update(skip_locked=True)
-                .filter(status=Event.Status.RECEIVED)
-                .exclude(pk__in=tried)  # a failure waits for the next run, not a tight loop
-                .order_by("received_at", "pk")
+                .filter(status=Event.Status.RECEIVED, next_attempt_at__lte=timezone.now())
+                .order_by("next_attempt_at", "pk")
                 .first()
             )
             if event is None:
                 break
-            tried.append(event.pk)
             done += _apply(event)
     return done
 
@@ -185,8 +197,27 @@ def _apply(event):
         event.error = f"{type(error).__name__}: {error}"[:2000]
         if event.attempts >= MAX_ATTEMPTS:
             event.status = Event.Status.FAILED
-    event.save(update_fields=["attempts", "result", "status", "processed_at", "error"])
+        else:
+            event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
+    event.save(update_fields=["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
     return event.status == Event.Status.PROCESSED
+
+
+@transaction.atomic
+def events_retry(*, event_ids, actor):
+    """Staff send failed events back to the worker, due now, with their tries
+    counted from zero; returns how many. Only failed events change, so a second
+    click changes nothing; each one is audited."""
+    now, retried = timezone.now(), 0
+    for event in Event.objects.select_for_update().filter(pk__in=event_ids, status=Event.Status.FAILED).order_by("pk"):
+        before = {"status": event.status, "attempts": event.attempts}
+        event.status, event.attempts, event.next_attempt_at = Event.Status.RECEIVED, 0, now
+        event.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit_record(actor=actor, action="event.retry", target=event, before=before, after={"status": event.status})
+        retried += 1
+    if retried:
+        transaction.on_commit(lambda: async_task("referrals.tasks.process_events"))
+    return retried
 
 
 def _account(uid, field):

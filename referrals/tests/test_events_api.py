@@ -314,7 +314,7 @@ def test_no_bytes_ever_get_a_500(client, raw):
     assert post_event(client, None, raw=raw).status_code in (200, 400, 409)
 
 
-# Applying events: off the request, retried, never dropped.
+# Applying events: off the request (retries: test_event_retries.py).
 
 
 def test_an_accepted_event_waits_until_a_worker_applies_it(client, customer, settings):
@@ -330,24 +330,6 @@ def test_an_accepted_event_waits_until_a_worker_applies_it(client, customer, set
     assert events_process() == 1
     assert Event.objects.get().status == "processed" and Order.objects.exists()
     assert events_process() == 0
-
-
-def test_a_failing_event_is_retried_then_marked_for_staff(client, customer, monkeypatch):
-    from referrals import events
-
-    def broken(data, created=None):
-        raise RuntimeError("database hiccup")
-
-    monkeypatch.setitem(events.APPLY, "order.updated", broken)
-    post_event(client, order_event(customer))
-    event = Event.objects.get()
-    assert (event.status, event.attempts) == ("received", 1) and "database hiccup" in event.error
-    for _ in range(events.MAX_ATTEMPTS - 1):
-        events.events_process()
-    event.refresh_from_db()
-    assert (event.status, event.attempts) == ("failed", events.MAX_ATTEMPTS)
-    monkeypatch.undo()
-    assert not Order.objects.exists()
 
 
 def test_an_older_segment_update_arriving_late_is_ignored(client, customer):
