@@ -5,14 +5,12 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import PortalForm
+from portal.forms import PortalForm, YuanField
 
 
 class WithdrawalForm(PortalForm):
-    amount = forms.DecimalField(
+    amount = YuanField(
         label=_("提现金额（元）"),
-        max_digits=12,
-        decimal_places=2,
         min_value=0.01,
         error_messages={
             "required": _("请输入提现金额。"),

@@ -5,7 +5,7 @@ or, when that answer is unknown, by a query. The withdrawal's id is Alipay's
 
 import logging
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from portal.audit import audit_record
-from portal.money import round_yuan
+from portal.money import AmountInvalid, parse_yuan, round_yuan
 
 from .alipay import AlipayClient, TransferOutcome, TransferStatus
 from .ledger import Line, ambassadors_locked, balances_of, post
@@ -43,13 +43,13 @@ def withdrawal_minimum() -> Decimal:
 
 
 def _amount_from(value) -> Decimal:
+    """The amount asked for, read as every amount is (a form's Decimal prints plainly)."""
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
+        return round_yuan(parse_yuan(str(value).strip()))
+    except AmountInvalid as invalid:
+        if invalid.code == "places":
+            raise WithdrawalRefused(_("金额最多两位小数。")) from None
         raise WithdrawalRefused(_("请输入金额，例如 100 或 100.50。")) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise WithdrawalRefused(_("金额最多两位小数。"))
-    return round_yuan(amount)
 
 
 @transaction.atomic

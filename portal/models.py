@@ -75,7 +75,7 @@ class AuditEntry(models.Model):
     )
     action = models.CharField(_("动作"), max_length=64, db_index=True)
     target_type = models.CharField(_("对象类型"), max_length=64)
-    target_id = models.CharField(_("对象 ID"), max_length=64)
+    target_id = models.CharField(_("对象 ID"), max_length=100)  # a billing event's id is up to 100
     reason = models.TextField(_("原因"), blank=True)
     before = models.JSONField(_("变更前"), default=dict, blank=True)
     after = models.JSONField(_("变更后"), default=dict, blank=True)

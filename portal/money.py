@@ -1,9 +1,35 @@
-"""Money is Decimal yuan with 2 places, rounded here and nowhere else."""
+"""Money is Decimal yuan with 2 places, read and rounded here and nowhere else."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+# ASCII digits only: Python's `\d` and `Decimal()` also take "１００" (full width),
+# "1e3", "1_000", "+5", "NaN" and "Infinity", none of which is an amount anyone typed.
+_YUAN = re.compile(r"(?P<whole>[0-9]+)(?:\.(?P<fraction>[0-9]+))?", re.ASCII)
+MAX_WHOLE_DIGITS = 10  # DecimalField(max_digits=12, decimal_places=2)
+
+
+class AmountInvalid(ValueError):
+    """Text that is not an amount of yuan; `code` says why: "format" or "places"."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def parse_yuan(text) -> Decimal:
+    """An amount of yuan from text: ASCII digits, an optional point and at most
+    two places ("100", "100.5", "100.50"); nothing else, no sign, no spaces.
+    Raises AmountInvalid."""
+    match = _YUAN.fullmatch(text) if isinstance(text, str) else None
+    if match is None or len(match["whole"]) > MAX_WHOLE_DIGITS:
+        raise AmountInvalid("format")
+    if match["fraction"] is not None and len(match["fraction"]) > 2:
+        raise AmountInvalid("places")
+    return Decimal(text)
 
 
 def round_yuan(amount) -> Decimal:

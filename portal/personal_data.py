@@ -48,6 +48,15 @@ def keyed_hash(normalised_value: str) -> str:
     return hmac.new(key, normalised_value.encode(), hashlib.sha256).hexdigest()
 
 
+def keyed_digest(purpose: str, data: bytes) -> str:
+    """Hex HMAC-SHA256 of bytes that may hold personal data, to tell equal from
+    different without keeping them. Keyed, because a plain SHA-256 of a text
+    holding one phone number is reversed by trying every number; `purpose`
+    keeps these digests apart from the matching hashes."""
+    key = settings.PERSONAL_DATA_HASH_KEY.encode()
+    return hmac.new(key, purpose.encode() + b"\x00" + data, hashlib.sha256).hexdigest()
+
+
 # Normalisers: the canonical form that is hashed.
 
 

@@ -67,6 +67,7 @@ GROUP_PERMISSIONS = {
         "referrals.import_customerprofile",
         "referrals.view_rebatechange",
         "referrals.view_event",
+        "referrals.retry_event",
     ],
 }
 

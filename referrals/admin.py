@@ -3,11 +3,12 @@ through the services, driven by visits and billing events."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from .admin_imports import SpreadsheetImportMixin
 from .admin_risk import RiskCaseAdmin, order_decisions  # noqa: F401  (registers the risk desk)
+from .events import events_retry
 from .imports import orders_import, segments_import
 from .models import (
     Association,
@@ -194,10 +195,27 @@ class RebateChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "id", "type"]
-    list_filter = ["type"]
+    """Events as stored: identity values are keyed hashes (referrals.event_identity)."""
+
+    list_display = ["received_at", "id", "type", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "type"]
     search_fields = ["id"]
     show_full_result_count = False
+    actions = ["retry_failed"]
+
+    @admin.action(description=gettext_lazy("重新处理所选的失败事件"), permissions=["retry"])
+    def retry_failed(self, request, queryset):
+        retried = events_retry(event_ids=list(queryset.values_list("pk", flat=True)), actor=request.user)
+        if retried:
+            messages.success(
+                request,
+                ngettext("已安排 %(n)d 个事件重新处理。", "已安排 %(n)d 个事件重新处理。", retried) % {"n": retried},
+            )
+        else:
+            messages.warning(request, _("所选事件中没有处理失败的事件。"))
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("referrals.retry_event")
 
 
 @admin.register(QuarterlyBonus)

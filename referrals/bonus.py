@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from portal.money import parse_yuan
+
 from .models import Order, OrderType, QuarterlyBonus, RuleSet
 from .signals import bonus_granted
 
@@ -68,7 +70,7 @@ def quarterly_bonus_compute(*, quarter: date, today=None):
             defaults={
                 "qualifying_orders": row["qualifying"],
                 "tier_min_orders": int(tier["min_orders"]),
-                "amount": Decimal(str(tier["bonus"])),
+                "amount": parse_yuan(str(tier["bonus"])),
                 "rule_set": rule_set,
                 "settles_on": bonus_settlement_date(quarter),
             },

@@ -5,11 +5,12 @@ with every bad field named; nothing here touches the database.
 """
 
 import json
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+
+from portal.money import AmountInvalid, parse_yuan
 
 EVENT_TYPES = ("customer.updated", "order.updated")
 SEGMENTS = ("normal", "cbm", "partner")
@@ -21,7 +22,11 @@ ORDER_KEYS = (
     "id", "customer", "product", "billing", "kind", "trial", "activity", "amount", "period_days",
     "placed_at", "status", "paid_at", "refunded_amount", "refunded_at", "version",
 )  # fmt: skip
-_AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+# Times billing can mean, and the portal can store, compare and shift by days without
+# overflowing (year 1 or 9999 with an offset cannot be turned into UTC, and
+# `created` = 2**40 is not a date at all).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # exclusive
 
 
 class EventInvalid(Exception):
@@ -72,9 +77,12 @@ class Checker:
         return value
 
     def amount(self, value, field):
-        if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
-            return self.error(field, 'must be a decimal string of yuan with at most 2 places, such as "199.00"')
-        return Decimal(value)
+        try:
+            return parse_yuan(value)
+        except AmountInvalid:
+            return self.error(
+                field, 'must be a string of ASCII digits with at most 2 decimal places (yuan), such as "199.00"'
+            )
 
     def moment(self, value, field, *, nullable=False):
         if value is None and nullable:
@@ -87,7 +95,18 @@ class Checker:
             return self.error(
                 field, "must be an ISO 8601 date-time with a time zone" + (" or null" if nullable else "")
             )
+        if not EARLIEST <= moment < LATEST:
+            return self.error(field, f"must be from {EARLIEST:%Y-%m-%d} to before {LATEST:%Y-%m-%d} (UTC)")
         return moment
+
+    def unix_time(self, value, field):
+        """Whole unix seconds in the same range as the date-times."""
+        earliest, latest = int(EARLIEST.timestamp()), int(LATEST.timestamp())
+        if type(value) is not int or not earliest <= value < latest:
+            return self.error(
+                field, f"must be whole unix seconds from {earliest} ({EARLIEST:%Y-%m-%d}) to before {latest}"
+            )
+        return value
 
     def uid(self, value, field):
         try:
@@ -107,9 +126,29 @@ class Checker:
         return True
 
 
-def parse_event(raw_body: bytes) -> Envelope:
+NOT_UTF8 = "must be JSON encoded as UTF-8 (RFC 8259); UTF-16 and UTF-32 are not accepted"
+
+
+def json_text(raw_body: bytes) -> str:
+    """The body as text: UTF-8 only (RFC 8259, 8.1), a UTF-8 byte order mark ignored.
+
+    `json.loads` would also guess UTF-16 and UTF-32 from the bytes, and such a
+    body could then not be stored as text. Without a byte order mark, UTF-16
+    and UTF-32 JSON decode as UTF-8 only with NUL bytes, which JSON text never
+    holds (a NUL inside a string must be escaped)."""
     try:
-        body = json.loads(raw_body)
+        text = raw_body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EventInvalid([{"field": "body", "message": NOT_UTF8}]) from None
+    if "\x00" in text:
+        raise EventInvalid([{"field": "body", "message": NOT_UTF8}])
+    return text.removeprefix("\ufeff")
+
+
+def parse_event(raw_body: bytes) -> Envelope:
+    text = json_text(raw_body)
+    try:
+        body = json.loads(text)
     except (ValueError, RecursionError):
         raise EventInvalid([{"field": "body", "message": "must be a JSON object"}]) from None
     check = Checker()
@@ -119,7 +158,7 @@ def parse_event(raw_body: bytes) -> Envelope:
         raise EventInvalid(check.errors)
     event_id = check.text(body.get("id"), "id", max_length=100)
     event_type = check.choice(body.get("type"), "type", EVENT_TYPES)
-    check.integer(body.get("created"), "created", minimum=0, maximum=2**40)  # unix seconds
+    check.unix_time(body.get("created"), "created")
     data = body.get("data")
     if event_type == "customer.updated":
         data = _customer_updated(check, data)

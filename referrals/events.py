@@ -2,11 +2,12 @@
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,11 +16,12 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from ambassadors.identity import identity_signal_record
-from ambassadors.models import IdentitySignal
 from portal import personal_data
+from portal.audit import audit_record
 from portal.models import User
 
-from .event_schema import Envelope, EventInvalid, parse_event
+from .event_identity import KINDS, identity_stored, signal_hash
+from .event_schema import Envelope, EventInvalid, json_text, parse_event
 from .models import Event, Product
 from .orders import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
 from .services import customer_segment_set
@@ -55,16 +57,35 @@ def event_accept(envelope: Envelope, raw_body: bytes):
     answers 409; an unknown customer or product answers 400 and nothing is
     stored. Applying it (deciding the order) happens in `events_process`, off
     the request (docs/ARCHITECTURE.md, "The events API").
+
+    The body is stored with billing's identity values already replaced by their
+    keyed hashes, so "the same body" is judged by a keyed digest of the bytes
+    as received, not by what is stored.
     """
     _references_check(envelope)
-    body_sha256 = hashlib.sha256(raw_body).hexdigest()
-    if _insert(envelope, raw_body, body_sha256):
+    digest = event_body_digest(raw_body)
+    if _insert(envelope, _stored_body(envelope, raw_body), digest):
         _kick_processing()
         return 200, _accepted(envelope.id)
-    seen = Event.objects.only("body_sha256").get(id=envelope.id)
-    if seen.body_sha256 != body_sha256:
+    seen = Event.objects.only("body_digest").get(id=envelope.id)
+    if not hmac.compare_digest(seen.body_digest, digest):
         return 409, {"errors": [{"field": "id", "message": "was used before with a different body"}]}
     return 200, _accepted(envelope.id)
+
+
+def event_body_digest(raw_body: bytes) -> str:
+    """What tells a replay (the same bytes) from a reuse of the id with another body."""
+    return personal_data.keyed_digest("event-body", raw_body)
+
+
+def _stored_body(envelope, raw_body):
+    """The body as received, except that identity values become their keyed hashes."""
+    identity = envelope.data.get("identity") if envelope.type == "customer.updated" else None
+    if not identity:
+        return json_text(raw_body)
+    data = {**envelope.data, "identity": identity_stored(identity)}
+    body = {"id": envelope.id, "type": envelope.type, "created": envelope.created, "data": data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def _accepted(event_id):
@@ -97,14 +118,15 @@ def _known(customer_uid, product_code):
         return (bool(known) for known in cursor.fetchone())
 
 
-def _insert(envelope, raw_body, body_sha256):
+def _insert(envelope, body, digest):
     """One statement: stored, or already there (then False). No read before the write."""
     table = connection.ops.quote_name(Event._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM writes it, so it compares
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (id, type, body, body_sha256, received_at, status, attempts, result, error)"
-            " VALUES (%s, %s, %s, %s, %s, %s, 0, %s, '') ON CONFLICT (id) DO NOTHING RETURNING id",
-            [envelope.id, envelope.type, raw_body.decode(), body_sha256, timezone.now(), Event.Status.RECEIVED, "{}"],
+            f"INSERT INTO {table} (id, type, body, body_digest, received_at, next_attempt_at, status, attempts,"
+            " result, error) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s, '') ON CONFLICT (id) DO NOTHING RETURNING id",
+            [envelope.id, envelope.type, body, digest, now, now, Event.Status.RECEIVED, "{}"],
         )
         return cursor.fetchone() is not None
 
@@ -124,28 +146,38 @@ def _kick_processing():
         async_task("referrals.tasks.process_events")
 
 
-MAX_ATTEMPTS = 5
+# A failing event is tried again after 15 s, 30 s, 1 min, 2 min, … doubling up to
+# 30 min between tries, and marked failed at the tenth failure, about an hour
+# and a half after the first: an outage of seconds or minutes costs a try or two.
+MAX_ATTEMPTS = 10
+RETRY_FIRST_DELAY = timedelta(seconds=15)
+RETRY_LONGEST_DELAY = timedelta(minutes=30)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long an event waits after its `failures`-th failed attempt."""
+    return min(RETRY_FIRST_DELAY * 2 ** min(failures - 1, 16), RETRY_LONGEST_DELAY)
 
 
 def events_process(*, limit=None):
-    """Apply waiting events, oldest first, each in its own transaction; returns how many succeeded.
+    """Apply the events that are due, oldest first, each in its own transaction;
+    returns how many succeeded.
 
-    Workers take different events (SKIP LOCKED). An event that fails is retried
-    on later runs and marked failed after MAX_ATTEMPTS, for staff to look at;
-    it is never dropped."""
-    done, tried = 0, []
+    Workers take different events (SKIP LOCKED). An event that fails waits
+    `retry_delay` before it is due again, whichever run or wake-up comes first,
+    and is marked failed after MAX_ATTEMPTS, for staff to retry from the
+    admin (`events_retry`); it is never dropped."""
+    done = 0
     while limit is None or done < limit:
         with transaction.atomic():
             event = (
                 Event.objects.select_for_update(skip_locked=True)
-                .filter(status=Event.Status.RECEIVED)
-                .exclude(pk__in=tried)  # a failure waits for the next run, not a tight loop
-                .order_by("received_at", "pk")
+                .filter(status=Event.Status.RECEIVED, next_attempt_at__lte=timezone.now())
+                .order_by("next_attempt_at", "pk")
                 .first()
             )
             if event is None:
                 break
-            tried.append(event.pk)
             done += _apply(event)
     return done
 
@@ -165,8 +197,27 @@ def _apply(event):
         event.error = f"{type(error).__name__}: {error}"[:2000]
         if event.attempts >= MAX_ATTEMPTS:
             event.status = Event.Status.FAILED
-    event.save(update_fields=["attempts", "result", "status", "processed_at", "error"])
+        else:
+            event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
+    event.save(update_fields=["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
     return event.status == Event.Status.PROCESSED
+
+
+@transaction.atomic
+def events_retry(*, event_ids, actor):
+    """Staff send failed events back to the worker, due now, with their tries
+    counted from zero; returns how many. Only failed events change, so a second
+    click changes nothing; each one is audited."""
+    now, retried = timezone.now(), 0
+    for event in Event.objects.select_for_update().filter(pk__in=event_ids, status=Event.Status.FAILED).order_by("pk"):
+        before = {"status": event.status, "attempts": event.attempts}
+        event.status, event.attempts, event.next_attempt_at = Event.Status.RECEIVED, 0, now
+        event.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit_record(actor=actor, action="event.retry", target=event, before=before, after={"status": event.status})
+        retried += 1
+    if retried:
+        transaction.on_commit(lambda: async_task("referrals.tasks.process_events"))
+    return retried
 
 
 def _account(uid, field):
@@ -176,27 +227,13 @@ def _account(uid, field):
     return account
 
 
-_NORMALISE = {
-    "id_number": (IdentitySignal.Kind.ID_NUMBER, personal_data.normalise_id_number),
-    "phone": (IdentitySignal.Kind.PHONE, personal_data.normalise_phone),
-    "payment_account": (
-        IdentitySignal.Kind.PAYMENT_ACCOUNT,
-        lambda v: personal_data.normalise_email(v) if "@" in v else personal_data.normalise_phone(v),
-    ),
-    "device_id": (IdentitySignal.Kind.DEVICE, str.strip),
-    "address": (IdentitySignal.Kind.ADDRESS, lambda v: " ".join(v.split()).lower()),
-}
-
-
 def _customer_updated(data, created=None):
+    """`identity` holds stored values (`referrals.event_identity`): keyed hashes."""
     customer = _account(data["customer"], "data.customer")
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
-    for key, value in data.get("identity", {}).items():
-        kind, normalise = _NORMALISE[key]
-        identity_signal_record(
-            user=customer, kind=kind, value_hash=personal_data.keyed_hash(normalise(value)), source="billing"
-        )
+    for key, stored_value in data.get("identity", {}).items():
+        identity_signal_record(user=customer, kind=KINDS[key], value_hash=signal_hash(stored_value), source="billing")
     rejudged = customer_orders_rejudge(customer)
     return {"customer": data["customer"], "orders_rejudged": rejudged}
 

@@ -20,6 +20,7 @@ from .services import customer_mark_old, customer_profile_locked
 from .signals import rebate_changed
 
 SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May
+BILLING_PRECISION = timedelta(seconds=1)  # billing's times are whole seconds; visits keep microseconds
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
         association=decision.AssociationFacts(
             active_ambassador_id=ambassador.pk if ambassador else None,
             ever_associated=Association.objects.filter(
-                customer=order.customer, started_at__lte=order.placed_at
+                customer=order.customer, started_at__lt=_end_of_billing_second(order.placed_at)
             ).exists(),
         ),
         rules=_rule_facts(rule_set) if rule_set else None,
@@ -157,15 +158,23 @@ def _same_person(order, ambassador, shared):
 
 
 def _association_at(customer, moment):
-    """The association that held the customer at `moment` (R4.1): one at most."""
+    """The association that held the customer at `moment` (R4.1), compared at
+    billing's precision: one that started within the order's second counts,
+    since billing cannot say that the order came before the visit. When two
+    did (a takeover in that second), the later visit wins (R3.2)."""
     return (
         Association.objects.select_related("ambassador__user")
-        .filter(customer=customer, started_at__lte=moment, expires_at__gt=moment)
+        .filter(customer=customer, started_at__lt=_end_of_billing_second(moment), expires_at__gt=moment)
         # Paying for this very order may end the association (R3.4) at the moment it was placed.
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment) | Q(ended_at=moment, end_reason=EndReason.BECAME_OLD))
         .order_by("-started_at")
         .first()
     )
+
+
+def _end_of_billing_second(moment):
+    """The first instant after the billing second that `moment` falls in."""
+    return moment.replace(microsecond=0) + BILLING_PRECISION
 
 
 def _rule_set_for(order):

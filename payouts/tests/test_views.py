@@ -56,6 +56,31 @@ def test_a_refused_amount_is_explained_and_changes_nothing(funded, client):
     assert balances_of(funded).withdrawable == Decimal("1000.00")
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e3", "请输入金额"),
+        ("1_000", "请输入金额"),
+        ("+5", "请输入金额"),
+        ("１００", "请输入金额"),  # full-width digits
+        ("NaN", "请输入金额"),
+        ("Infinity", "请输入金额"),
+        ("100.", "请输入金额"),
+        ("12.345", "两位小数"),
+    ],
+)
+def test_an_amount_that_is_not_plain_ascii_yuan_is_a_form_error(funded, client, typed, message):
+    answer = client.post(reverse("center:withdrawals"), {"amount": typed, "request_token": form_token(client)})
+    assert answer.status_code == 200 and message in answer.content.decode()
+    assert not Withdrawal.objects.exists()
+    assert balances_of(funded).withdrawable == Decimal("1000.00")
+
+
+def test_a_plain_amount_with_spaces_around_it_is_read(funded, client):
+    client.post(reverse("center:withdrawals"), {"amount": " 100.5 ", "request_token": form_token(client)})
+    assert Withdrawal.objects.get().amount == Decimal("100.50")
+
+
 def test_the_same_form_posted_twice_makes_one_withdrawal(funded, client):
     data = {"amount": "100", "request_token": form_token(client)}
     client.post(reverse("center:withdrawals"), data)

@@ -138,7 +138,15 @@ def test_a_double_submit_makes_one_withdrawal(funded, alipay_settings, django_ca
 
 @pytest.mark.parametrize(
     ("amount", "message"),
-    [("1000.01", "超过可提现余额"), ("0.50", "至少"), ("12.345", "两位小数"), ("abc", "请输入金额")],
+    [
+        ("1000.01", "超过可提现余额"),
+        ("0.50", "至少"),
+        ("12.345", "两位小数"),
+        ("abc", "请输入金额"),
+        ("1e2", "请输入金额"),
+        ("１００", "请输入金额"),
+        ("+5", "请输入金额"),
+    ],
 )
 def test_a_refused_request_changes_nothing(funded, amount, message):
     with pytest.raises(WithdrawalRefused, match=message):

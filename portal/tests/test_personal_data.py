@@ -1,8 +1,5 @@
 """Personal data: encrypted at rest, hashed for matching, masked on screen, keys rotatable."""
 
-import shutil
-import subprocess
-
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError
@@ -12,6 +9,7 @@ from ambassadors.models import Ambassador
 from ambassadors.tests.factories import BoundAmbassadorFactory
 from portal import personal_data
 from portal.key_rotation import personal_data_rotate
+from portal.tests.dumps import database_dump
 
 ID_NUMBER = "11010519491231002X"
 PHONE = "13812345678"
@@ -58,16 +56,6 @@ def test_encrypted_fields_cannot_be_searched_in_clear():
         list(Ambassador.objects.filter(id_number=ID_NUMBER))
 
 
-def _dump():
-    """The whole database as the operator's dump tool writes it."""
-    if connection.vendor == "postgresql":
-        settings_dict = connection.settings_dict
-        command = [shutil.which("pg_dump") or "pg_dump", "--data-only", "-h", settings_dict["HOST"] or "127.0.0.1"]
-        command += ["-U", settings_dict["USER"] or "postgres", settings_dict["NAME"]]
-        return subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return "\n".join(connection.connection.iterdump())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_database_dump_holds_no_id_number_phone_or_alipay_account_in_clear():
     from ambassadors import services
@@ -80,7 +68,7 @@ def test_a_database_dump_holds_no_id_number_phone_or_alipay_account_in_clear():
     services.verification_approve(verification=verification, actor=UserFactory(is_staff=True))
     services.alipay_bind(ambassador=ambassador, account="zhang.san@example.com", holder_confirmed=True)
 
-    dump = _dump()
+    dump = database_dump()
     assert "ambassadors_ambassador" in dump  # the dump really holds the table
     for secret in (ID_NUMBER, ID_NUMBER[:17], PHONE, "zhang.san@example.com", "张三"):
         assert secret not in dump

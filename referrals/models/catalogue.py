@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.money import AmountInvalid, parse_yuan
+
 
 class Product(models.Model):
     class Category(models.TextChoices):
@@ -123,12 +125,33 @@ class RuleSet(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        errors = {}
         if self.month and self.month.day != 1:
-            raise ValidationError({"month": _("请填写该月的第一天。")})
+            errors["month"] = _("请填写该月的第一天。")
+        if not _bonus_tiers_valid(self.bonus_tiers):
+            errors["bonus_tiers"] = _('每个档位写作 {"min_orders": 正整数, "bonus": "金额"}，金额如 "300.00"。')
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+
+def _bonus_tiers_valid(tiers):
+    """A list of {"min_orders": a whole number from 1, "bonus": an amount of yuan}."""
+    if not isinstance(tiers, list):
+        return False
+    for tier in tiers:
+        if not isinstance(tier, dict) or set(tier) != {"min_orders", "bonus"}:
+            return False
+        if type(tier["min_orders"]) is not int or tier["min_orders"] < 1:
+            return False
+        try:
+            parse_yuan(str(tier["bonus"]))
+        except AmountInvalid:
+            return False
+    return True
 
 
 class NewsEntry(models.Model):

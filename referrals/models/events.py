@@ -1,6 +1,7 @@
 """Events received from billing, kept once each (DESIGN.md, events API)."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -8,8 +9,10 @@ from django.utils.translation import pgettext_lazy
 class Event(models.Model):
     """An event as received: stored once by its id, then applied by a worker.
 
-    Its body hash tells a replay from a conflicting reuse of the id; its body
-    is kept so that applying it can be retried until it succeeds."""
+    Its body is kept so that applying it can be retried until it succeeds,
+    with billing's identity values replaced by their keyed hashes
+    (`referrals.event_identity`); a keyed digest of the body as received tells
+    a replay from a conflicting reuse of the id."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("已接收，待处理")
@@ -19,10 +22,13 @@ class Event(models.Model):
     id = models.CharField(primary_key=True, max_length=100)
     type = models.CharField(_("类型"), max_length=40)
     body = models.TextField(_("内容"), default="")
-    body_sha256 = models.CharField(max_length=64)
+    body_digest = models.CharField(max_length=64)
     received_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status, default=Status.RECEIVED)
     attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0)
+    next_attempt_at = models.DateTimeField(
+        _("下次处理时间"), default=timezone.now, help_text=_("失败后等待的时间逐次加倍，到此时间才再处理")
+    )
     processed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     result = models.JSONField(_("结果"), default=dict, blank=True)
     error = models.TextField(_("错误"), blank=True)
@@ -31,9 +37,10 @@ class Event(models.Model):
         verbose_name = _("计费事件")
         verbose_name_plural = pgettext_lazy("plural", "计费事件")
         ordering = ["-received_at"]
+        permissions = [("retry_event", _("可以重新处理失败的计费事件"))]
         indexes = [
             models.Index(
-                fields=["received_at"], condition=models.Q(status="received"), name="event_waiting_to_be_processed"
+                fields=["next_attempt_at"], condition=models.Q(status="received"), name="event_waiting_by_next_attempt"
             )
         ]
 

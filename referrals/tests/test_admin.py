@@ -56,6 +56,22 @@ def test_a_bad_row_names_itself_and_nothing_is_imported(operations):
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": "１００"}, "data.order.amount"),  # full-width digits, read as 100 by Decimal()
+        ({"amount": "1_000"}, "data.order.amount"),
+        ({"refunded_amount": "+0"}, "data.order.refunded_amount"),
+        ({"placed_at": "9999-12-31T23:59:59-05:00"}, "data.order.placed_at"),
+    ],
+)
+def test_an_imported_amount_or_time_is_read_as_the_events_api_reads_it(operations, change, field):
+    rows = [order_snapshot(UserFactory(), id="bad", **change)]
+    page = operations.post(reverse("admin:referrals_order_import"), {"file": orders_csv(rows)}).content.decode()
+    assert f"第 2 行 {field}" in page
+    assert not Order.objects.exists()
+
+
 def test_an_unreadable_file_is_a_message_not_an_error(operations):
     page = operations.post(
         reverse("admin:referrals_order_import"),

@@ -37,6 +37,30 @@ def orders(ambassador, amounts, *, order_type="member_first_purchase", reason=""
         )  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "tiers",
+    [
+        [{"min_orders": 5, "bonus": "１００"}],  # full-width digits
+        [{"min_orders": 5, "bonus": "1e3"}],
+        [{"min_orders": 5, "bonus": "300.005"}],
+        [{"min_orders": 0, "bonus": "300.00"}],
+        [{"min_orders": 5}],
+        {"min_orders": 5, "bonus": "300.00"},
+    ],
+)
+def test_a_rule_set_with_a_bad_bonus_tier_does_not_validate(tiers):
+    from django.core.exceptions import ValidationError
+
+    rule_set = RuleSet(month=date(2026, 7, 1), title="Q3", member_first_purchase_rate="0.25", bonus_tiers=tiers)
+    with pytest.raises(ValidationError) as invalid:
+        rule_set.full_clean(exclude=["rebate_products"])
+    assert list(invalid.value.message_dict) == ["bonus_tiers"]
+
+
+def test_good_bonus_tiers_validate():
+    RuleSet(month=date(2026, 7, 1), title="Q3", member_first_purchase_rate="0.25", bonus_tiers=TIERS).full_clean()
+
+
 def test_tiers():
     assert tier_reached(TIERS, 1) is None
     assert tier_reached(TIERS, 3)["bonus"] == "300.00"

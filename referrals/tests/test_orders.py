@@ -9,7 +9,7 @@ import pytest
 
 from ambassadors.identity import identity_signal_record
 from ambassadors.tests.factories import UserFactory
-from referrals.models import CustomerProfile, Order, OrderType, Product, Reason, RebateChange
+from referrals.models import CustomerProfile, EndReason, Order, OrderType, Product, Reason, RebateChange
 from referrals.orders import OrderSnapshot, order_snapshot_apply
 from referrals.rule_sets import rule_set_correct, rule_set_publish
 from referrals.services import association_apply
@@ -300,3 +300,63 @@ def test_a_signal_arriving_after_the_order_makes_it_invalid(customer, ambassador
     order.refresh_from_db()
     assert (order.reason, order.rebate) == (Reason.SAME_PERSON, 0)
     assert order.rebate_changes.last().cause == RebateChange.Cause.REJUDGED
+
+
+# Billing's times are whole seconds; visits keep microseconds (R4.1 at billing's precision).
+
+
+def associated_at(customer, ambassador, when):
+    return association_apply(customer=customer, visit=visit_to(ambassador, at=at(when)), now=at(when))
+
+
+def test_an_order_placed_in_the_second_of_its_visit_is_associated_and_keeps_the_association(
+    customer, ambassador, current_rules
+):
+    association = associated_at(customer, ambassador, "2026-11-10 12:00:00.700")
+    # A shared virtual host: a paid member first purchase that leaves the customer new (R1.1, R2.2).
+    order = apply(customer, product="vhost-shared", placed="2026-11-10 12:00:00", paid="2026-11-10 12:00:00")
+    assert (order.ambassador, order.association, order.reason, order.rebate) == (
+        ambassador,
+        association,
+        "",
+        Decimal("250.00"),
+    )
+    association.refresh_from_db()
+    assert (association.ended_at, association.end_reason) == (None, "")
+
+
+def test_an_unpaid_order_in_the_second_of_its_visit_is_associated_and_ends_nothing(customer, ambassador, current_rules):
+    association = associated_at(customer, ambassador, "2026-11-10 12:00:00.700")
+    order = apply(customer, placed="2026-11-10 12:00:00", paid=None)
+    assert (order.ambassador, order.reason) == (ambassador, Reason.UNPAID)
+    association.refresh_from_db()
+    assert association.ended_at is None
+
+
+def test_a_cloud_order_paid_in_the_second_of_its_visit_earns_and_then_ends_the_association_by_r3_4(
+    customer, ambassador, current_rules
+):
+    association = associated_at(customer, ambassador, "2026-11-10 12:00:00.700")
+    order = apply(customer, placed="2026-11-10 12:00:00", paid="2026-11-10 12:00:00")
+    assert (order.ambassador, order.reason, order.rebate) == (ambassador, "", Decimal("250.00"))
+    # Paying made the customer old (R1.2), which ends the association (R3.4), not before it began.
+    association.refresh_from_db()
+    assert association.end_reason == EndReason.BECAME_OLD and association.ended_at >= association.started_at
+    later = apply(customer, "o2", placed="2026-11-10 12:00:05", paid="2026-11-10 12:00:06")
+    assert later.reason == Reason.OUTSIDE_WINDOW
+
+
+def test_an_order_placed_the_second_before_the_visit_is_not_associated(customer, ambassador, current_rules):
+    associated_at(customer, ambassador, "2026-11-10 12:00:00.000001")
+    order = apply(customer, placed="2026-11-10 11:59:59", paid=None)
+    assert (order.ambassador, order.reason) == (None, Reason.NO_ASSOCIATION)
+
+
+def test_two_visits_in_the_orders_second_the_later_one_takes_the_order(customer, ambassador, current_rules):
+    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+
+    rival = VerifiedAmbassadorFactory()
+    associated_at(customer, ambassador, "2026-11-01 09:00")
+    associated_at(customer, rival, "2026-11-10 12:00:00.300")  # last visit wins (R3.2)
+    order = apply(customer, product="vhost-shared", placed="2026-11-10 12:00:00", paid="2026-11-10 12:00:00")
+    assert (order.ambassador, order.reason) == (rival, "")

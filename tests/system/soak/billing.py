@@ -49,8 +49,11 @@ class Delivery:
     created: int = 0
 
     @property
-    def sha256(self):
-        return hashlib.sha256(self.raw).hexdigest()
+    def digest(self):
+        """The portal's keyed digest of this body, as stored with the event."""
+        from referrals.events import event_body_digest
+
+        return event_body_digest(self.raw)
 
 
 def _iso(moment):
@@ -77,7 +80,7 @@ class Billing:
         # What was sent and answered, for the checks.
         self.snapshots = {}  # billing id -> {version: snapshot}
         self.accepted_versions = defaultdict(set)  # billing id -> versions answered 200 at least once
-        self.answers = []  # (event id, body sha256, status) of every delivery's last attempt
+        self.answers = []  # (event id, body digest, status) of every delivery's last attempt
         self.segments = defaultdict(list)  # uid -> [(created, segment)] answered 200
         self.sent = 0
         self.answered_200 = 0
@@ -255,7 +258,7 @@ class Billing:
             time.sleep(1)
         with self._lock:
             self.sent += 1
-            self.answers.append((delivery.event_id, delivery.sha256, answer.status))
+            self.answers.append((delivery.event_id, delivery.digest, answer.status))
             if answer.status == 200:
                 self.answered_200 += 1
                 if delivery.order:

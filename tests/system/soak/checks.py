@@ -30,16 +30,16 @@ def http_checks(run, results):
 def event_checks(billing, results):
     from referrals.models import Event
 
-    stored = dict(Event.objects.values_list("id", "body_sha256"))
-    answered_200 = {event_id for event_id, _sha, status in billing.answers if status == 200}
-    sent = {event_id for event_id, _sha, _status in billing.answers}
+    stored = dict(Event.objects.values_list("id", "body_digest"))
+    answered_200 = {event_id for event_id, _digest, status in billing.answers if status == 200}
+    sent = {event_id for event_id, _digest, _status in billing.answers}
     _check(results, "every event answered 200 is stored", sorted(answered_200 - stored.keys()))
     _check(results, "every stored event was sent by billing", sorted(stored.keys() - sent))
     wrong = []
-    for event_id, sha, status in billing.answers:
-        if status == 200 and stored.get(event_id) != sha:
+    for event_id, digest, status in billing.answers:
+        if status == 200 and stored.get(event_id) != digest:
             wrong.append(f"{event_id}: 200 for a body other than the one stored")
-        if status == 409 and stored.get(event_id) == sha:
+        if status == 409 and stored.get(event_id) == digest:
             wrong.append(f"{event_id}: 409 for the body stored")
     _check(results, "a repeated event id answers 200 with the body stored first and 409 with another", wrong)
     unfinished = list(
