@@ -114,6 +114,7 @@ def test_the_device_seen_at_log_in_is_remembered(client, ambassador):
 
 
 def test_an_ambassadors_second_account_signed_up_from_their_own_browser_is_refused(client, code, ambassador):
+    """R9.2: a second account signed up through one's own link is the same person: no association."""
     client.post(reverse("account_login"), {"login": ambassador.user.email, "password": PASSWORD})
     client.post(reverse("account_logout"))
     follow(client, code)

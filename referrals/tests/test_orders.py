@@ -150,6 +150,8 @@ def test_r2_4_a_same_person_accounts_first_purchase_uses_the_slot(customer, amba
 
 
 def test_r4_4_same_person_orders_are_invalid_and_listed(customer, ambassador, current_rules):
+    """R9.2: the ambassador's own second account, found to share their device after the visit,
+    buys through their link: a same-person order, no rebate."""
     associate(customer, ambassador, "2026-11-01 09:00")
     identity_signal_record(user=customer, kind="device", value_hash="one-laptop", source="login")
     identity_signal_record(user=ambassador.user, kind="device", value_hash="one-laptop", source="login")
@@ -231,6 +233,7 @@ def test_a_published_rule_set_cannot_be_edited(current_rules):
 
 
 def test_publishing_adds_a_news_entry(current_rules):
+    """R5.1: publishing a rule set announces it on 最新动态."""
     assert current_rules.news.title == "2026"
 
 

@@ -43,6 +43,7 @@ def make_order(ambassador, number, *, reason="", rebate="25.00", days_ago=1, **f
 
 
 def test_r8_3_only_compliant_invalid_and_refunded_orders_are_listed(logged_in, ambassador):
+    """R8.2: the same-person order is shown as 无效订单; R1.4: an old customer's order is not shown."""
     make_order(ambassador, 1)
     make_order(ambassador, 2, reason=Reason.SAME_PERSON, rebate="0")
     make_order(ambassador, 3, reason=Reason.REFUNDED, rebate="0")
@@ -111,6 +112,7 @@ def test_query_count_does_not_grow_with_orders(client, page_name):
 
 
 def test_the_overview_totals(logged_in, ambassador):
+    """R12.1: the rebates at a glance: pending, settled and invalid in all, and the last 12 months."""
     make_order(ambassador, 1, rebate="25.00", days_ago=0)
     make_order(ambassador, 2, rebate="40.00", days_ago=45)
     make_order(ambassador, 3, reason=Reason.SAME_PERSON, rebate="0")
@@ -126,6 +128,7 @@ def test_the_overview_totals(logged_in, ambassador):
 
 
 def test_tasks_show_this_months_rules_and_next_months_once_published(logged_in):
+    """R12.4: this month's rule set and rebate products; R5.1: next month's shows once published."""
     today = timezone.localdate()
     this_month = today.replace(day=1)
     next_month = (this_month + timedelta(days=32)).replace(day=1)
@@ -143,6 +146,7 @@ def test_tasks_show_this_months_rules_and_next_months_once_published(logged_in):
 
 
 def test_news_lists_published_rule_sets(logged_in):
+    """R5.1, R12.4: a published rule set is news on 最新动态."""
     page = logged_in.get(reverse("center:news")).content.decode()
     assert "云大使返利规则（2019 年 4 月起）" in page
 

@@ -166,7 +166,7 @@ def test_blacklisting_ends_associations_stops_the_link_and_new_orders_earn_nothi
     assert not Association.objects.filter(customer=newcomer).exists()
     assert (
         apply(waiting, "after", placed=_shanghai(later), paid=_shanghai(later), today=TODAY).reason
-        == Reason.OUTSIDE_WINDOW  # R4.2: the association ended when the blacklisting began
+        == Reason.OUTSIDE_WINDOW  # R4.1: the association ended when the blacklisting began
     )
 
     ambassador_blacklist_lift(ambassador=ambassador, actor=reviewer, reason="申诉通过")
