@@ -55,6 +55,28 @@ def test_r8_3_only_compliant_invalid_and_refunded_orders_are_listed(logged_in, a
     assert "无效订单" in page and "风控/同人订单" in page
 
 
+def row_of(page, billing_id):
+    """The 返利订单 table row of one order."""
+    return next(row for row in page.split("<tr>") if f"<code>{billing_id}</code>" in row)
+
+
+def test_r12_2_each_listed_order_shows_its_amount_type_and_status(logged_in, ambassador):
+    make_order(ambassador, 1, days_ago=1)
+    renewal = make_order(ambassador, 2, rebate="57.00", days_ago=40)
+    Order.objects.filter(pk=renewal.pk).update(amount=Decimal("380.00"), order_type="renewal")
+    page = logged_in.get(reverse("center:orders")).content.decode()
+    pending, settled = row_of(page, f"o-{ambassador.pk}-1"), row_of(page, f"o-{ambassador.pk}-2")
+    assert all(text in pending for text in ("¥100.00", "会员首购", "待结算", "¥25.00"))
+    assert all(text in settled for text in ("¥380.00", "续费", "已结算", "¥57.00"))
+
+
+def test_r12_5_a_lower_rebate_says_the_customer_refunded_part_of_the_order(logged_in, ambassador):
+    """Answers "why is my rebate lower than expected?" on the order's row, from the refund recorded."""
+    make_order(ambassador, 1, rebate="10.00", refunded_amount=Decimal("60.00"))
+    row = row_of(logged_in.get(reverse("center:orders")).content.decode(), f"o-{ambassador.pk}-1")
+    assert "¥10.00" in row and "客户退款 ¥60.00，返利按实际使用计算" in row
+
+
 def test_another_ambassadors_orders_are_not_shown(logged_in):
     other = VerifiedAmbassadorFactory()
     make_order(other, 1)
