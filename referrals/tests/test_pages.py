@@ -39,6 +39,12 @@ def test_an_unverified_ambassador_gets_no_link_yet(client):
     assert "/r/" not in page
 
 
+@pytest.mark.parametrize("page_name", ["center:link", "center:customers"])
+def test_r3_3_ambassadors_are_told_that_a_change_of_browser_loses_the_visit(logged_in, page_name):
+    page = logged_in.get(reverse(page_name)).content.decode()
+    assert "客户在访问后更换浏览器或设备再注册，关联可能无法保留。" in page
+
+
 def test_the_customers_page_lists_active_customers_masked(logged_in, ambassador):
     """R12.3: the associated customers, masked, with the days their association has left."""
     customer = UserFactory(email="wangwu@example.com")
