@@ -11,6 +11,7 @@ from ambassadors.identity import identity_signal_record
 from ambassadors.tests.factories import UserFactory
 from referrals.models import CustomerProfile, Order, OrderType, Product, Reason, RebateChange
 from referrals.orders import OrderSnapshot, order_snapshot_apply
+from referrals.rebate_selectors import rebate_orders_of
 from referrals.rule_sets import rule_set_correct, rule_set_publish
 from referrals.services import association_apply
 from referrals.tests.factories import visit_to
@@ -282,6 +283,7 @@ def test_r4_10_a_full_refund_earns_nothing_and_stays_listed_with_its_reason(cust
         customer, version=2, status="refunded", refunded_amount=Decimal("1000.00"), refunded_at=at("2026-11-12 10:00")
     )
     assert (order.reason, order.rebate) == (Reason.REFUNDED, 0)
+    assert list(rebate_orders_of(ambassador)) == [order]  # R8.3: still on 返利订单
 
 
 def test_a_first_purchase_paid_the_moment_it_was_placed_still_earns(customer, ambassador, current_rules):
