@@ -26,6 +26,8 @@ def test_net_is_grossed_up(net, gross, tax):
 
 
 def test_the_figures_of_each_region_are_those_of_the_table():
+    """R11.3: the table of labour remuneration (劳务报酬所得), not of wages: 800 yuan or 20% deducted,
+    then 20%, 30% or 40% less 0, 2,000 or 7,000."""
     low = tax_for_net(Decimal("3000"))
     assert (low.deduction, low.taxable, low.rate, low.quick_deduction) == (
         Decimal("800.00"), Decimal("2750.00"), Decimal("0.20"), Decimal("0"),

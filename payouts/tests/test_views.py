@@ -1,5 +1,6 @@
 """The 提现 and 税务 pages (R11) and the forfeit stated and posted on cancelling (R10.2)."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -7,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from ambassadors.tests.factories import BoundAmbassadorFactory
+from payouts.alipay import TRANSFER
 from payouts.ledger import balances_of
-from payouts.models import Posting, Withdrawal
+from payouts.models import Posting, TaxAssessment, Withdrawal
 from payouts.settlement import settlement_run
 
 from .helpers import paid_order
@@ -112,6 +114,27 @@ def test_the_tax_page_shows_the_months_record_masked(
     assert "平台代缴" in page and "¥1000.00" in page and "¥1050.00" in page  # 1,000 net is 1,050 gross
     assert funded.masked_id_number in page
     assert str(funded.id_number) not in page
+
+
+def test_r11_3_the_income_is_labour_remuneration_and_nothing_of_it_goes_anywhere_but_to_the_ambassador(
+    funded, client, alipay_settings, alipay_gateway, django_capture_on_commit_callbacks, mailoutbox
+):
+    """What the portal can show of R11.3: the 税务 page names the category, apart from wages, and
+    says the employer is told nothing; paying sends out one transfer of the net amount to the
+    ambassador's own account, with no tax figure and no ID number in it, and no e-mail."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("center:withdrawals"), {"amount": "1000", "request_token": form_token(client)})
+    page = client.get(reverse("center:tax")).content.decode()
+    assert "云大使返利属于劳务报酬所得" in page
+    assert "与工资薪金所得是并列的两类所得，分开计税" in page and "平台不会向它提供这笔收入的任何信息" in page
+    assessment = TaxAssessment.objects.get()
+    [transfer] = [request for request in alipay_gateway.requests if request.method == TRANSFER]
+    paid = json.loads(transfer.params["biz_content"])
+    assert (paid["trans_amount"], paid["payee_info"]["identity"]) == ("1000.00", str(funded.alipay_account))
+    sent = json.dumps(transfer.params, ensure_ascii=False)
+    for kept_in_the_portal in (f"{assessment.tax}", f"{assessment.gross_income}", str(funded.id_number)):
+        assert kept_in_the_portal not in sent
+    assert mailoutbox == []
 
 
 def test_cancelling_states_and_posts_the_forfeit(funded, client):

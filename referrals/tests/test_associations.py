@@ -154,6 +154,7 @@ def test_r3_5_cbm_and_partner_customers_are_refused(first, customer, segment):
 
 
 def test_r3_5_old_customers_are_refused(first, customer):
+    """R1.4: an old customer's visit associates no one."""
     customer_mark_old(customer=customer, at=days_ago(10))
     assert refused(customer, first) == RefusalReason.OLD_CUSTOMER
 

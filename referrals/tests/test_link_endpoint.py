@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import signing
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from ambassadors import services as ambassador_services
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from portal.models import User
 from referrals.cookies import DEVICE_COOKIE, REFERRAL_COOKIE, referral_cookie_value
 from referrals.models import Association, AssociationRefusal, RefusalReason, Visit
 from referrals.tests.factories import link_of
@@ -106,6 +108,16 @@ def test_r3_3_a_visit_before_log_in_associates_the_existing_account(client, code
     assert Association.objects.get().customer == customer
 
 
+def test_r3_3_a_sign_up_in_another_browser_is_not_associated(client, code, ambassador):
+    """The limitation ambassadors are told of: the visit stays in the browser that made it, so an
+    account signed up in another browser or on another device is not associated."""
+    follow(client, code)
+    sign_up(Client())
+    assert User.objects.filter(email="new@example.com").exists()
+    assert not Association.objects.exists()
+    assert Visit.objects.get().outcome == Visit.Outcome.LANDED  # recorded, never applied
+
+
 def test_the_device_seen_at_log_in_is_remembered(client, ambassador):
     customer = UserFactory()
     client.get("/accounts/login/")  # gets a device id
@@ -114,6 +126,7 @@ def test_the_device_seen_at_log_in_is_remembered(client, ambassador):
 
 
 def test_an_ambassadors_second_account_signed_up_from_their_own_browser_is_refused(client, code, ambassador):
+    """R9.2: a second account signed up through one's own link is the same person: no association."""
     client.post(reverse("account_login"), {"login": ambassador.user.email, "password": PASSWORD})
     client.post(reverse("account_logout"))
     follow(client, code)

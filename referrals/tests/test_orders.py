@@ -11,6 +11,7 @@ from ambassadors.identity import identity_signal_record
 from ambassadors.tests.factories import UserFactory
 from referrals.models import CustomerProfile, EndReason, Order, OrderType, Product, Reason, RebateChange
 from referrals.orders import OrderSnapshot, order_snapshot_apply
+from referrals.rebate_selectors import rebate_orders_of
 from referrals.rule_sets import rule_set_correct, rule_set_publish
 from referrals.services import association_apply
 from referrals.tests.factories import visit_to
@@ -150,6 +151,8 @@ def test_r2_4_a_same_person_accounts_first_purchase_uses_the_slot(customer, amba
 
 
 def test_r4_4_same_person_orders_are_invalid_and_listed(customer, ambassador, current_rules):
+    """R9.2: the ambassador's own second account, found to share their device after the visit,
+    buys through their link: a same-person order, no rebate."""
     associate(customer, ambassador, "2026-11-01 09:00")
     identity_signal_record(user=customer, kind="device", value_hash="one-laptop", source="login")
     identity_signal_record(user=ambassador.user, kind="device", value_hash="one-laptop", source="login")
@@ -231,6 +234,7 @@ def test_a_published_rule_set_cannot_be_edited(current_rules):
 
 
 def test_publishing_adds_a_news_entry(current_rules):
+    """R5.1: publishing a rule set announces it on 最新动态."""
     assert current_rules.news.title == "2026"
 
 
@@ -279,6 +283,7 @@ def test_r4_10_a_full_refund_earns_nothing_and_stays_listed_with_its_reason(cust
         customer, version=2, status="refunded", refunded_amount=Decimal("1000.00"), refunded_at=at("2026-11-12 10:00")
     )
     assert (order.reason, order.rebate) == (Reason.REFUNDED, 0)
+    assert list(rebate_orders_of(ambassador)) == [order]  # R8.3: still on 返利订单
 
 
 def test_a_first_purchase_paid_the_moment_it_was_placed_still_earns(customer, ambassador, current_rules):

@@ -39,7 +39,14 @@ def test_an_unverified_ambassador_gets_no_link_yet(client):
     assert "/r/" not in page
 
 
+@pytest.mark.parametrize("page_name", ["center:link", "center:customers"])
+def test_r3_3_ambassadors_are_told_that_a_change_of_browser_loses_the_visit(logged_in, page_name):
+    page = logged_in.get(reverse(page_name)).content.decode()
+    assert "客户在访问后更换浏览器或设备再注册，关联可能无法保留。" in page
+
+
 def test_the_customers_page_lists_active_customers_masked(logged_in, ambassador):
+    """R12.3: the associated customers, masked, with the days their association has left."""
     customer = UserFactory(email="wangwu@example.com")
     association_apply(customer=customer, visit=visit_to(ambassador, at=days_ago(2)))
     page = logged_in.get(reverse("center:customers")).content.decode()
@@ -56,6 +63,7 @@ def test_the_customers_page_lists_active_customers_masked(logged_in, ambassador)
     ],
 )
 def test_the_lost_view_says_why_a_customer_left(logged_in, ambassador, lose, reason):
+    """R12.5: "why did my customer disappear?" answered from the association's end reason."""
     customer = UserFactory()
     association_apply(customer=customer, visit=visit_to(ambassador, at=days_ago(40 if lose == "expired" else 5)))
     if lose == "taken_over":
@@ -108,6 +116,7 @@ def test_the_customers_page_is_paginated(logged_in, ambassador):
 
 
 def test_the_customers_page_says_what_came_of_each_customers_orders(logged_in, ambassador):
+    """R12.5: "why is this order not shown?" answered from the order's reason code."""
     from decimal import Decimal
 
     from referrals.models import Order, Product

@@ -43,6 +43,7 @@ def make_order(ambassador, number, *, reason="", rebate="25.00", days_ago=1, **f
 
 
 def test_r8_3_only_compliant_invalid_and_refunded_orders_are_listed(logged_in, ambassador):
+    """R8.2: the same-person order is shown as 无效订单; R1.4: an old customer's order is not shown."""
     make_order(ambassador, 1)
     make_order(ambassador, 2, reason=Reason.SAME_PERSON, rebate="0")
     make_order(ambassador, 3, reason=Reason.REFUNDED, rebate="0")
@@ -52,6 +53,28 @@ def test_r8_3_only_compliant_invalid_and_refunded_orders_are_listed(logged_in, a
     assert all(f"o-{ambassador.pk}-{n}" in page for n in (1, 2, 3))
     assert not any(f"o-{ambassador.pk}-{n}<" in page for n in (4, 5, 6))
     assert "无效订单" in page and "风控/同人订单" in page
+
+
+def row_of(page, billing_id):
+    """The 返利订单 table row of one order."""
+    return next(row for row in page.split("<tr>") if f"<code>{billing_id}</code>" in row)
+
+
+def test_r12_2_each_listed_order_shows_its_amount_type_and_status(logged_in, ambassador):
+    make_order(ambassador, 1, days_ago=1)
+    renewal = make_order(ambassador, 2, rebate="57.00", days_ago=40)
+    Order.objects.filter(pk=renewal.pk).update(amount=Decimal("380.00"), order_type="renewal")
+    page = logged_in.get(reverse("center:orders")).content.decode()
+    pending, settled = row_of(page, f"o-{ambassador.pk}-1"), row_of(page, f"o-{ambassador.pk}-2")
+    assert all(text in pending for text in ("¥100.00", "会员首购", "待结算", "¥25.00"))
+    assert all(text in settled for text in ("¥380.00", "续费", "已结算", "¥57.00"))
+
+
+def test_r12_5_a_lower_rebate_says_the_customer_refunded_part_of_the_order(logged_in, ambassador):
+    """Answers "why is my rebate lower than expected?" on the order's row, from the refund recorded."""
+    make_order(ambassador, 1, rebate="10.00", refunded_amount=Decimal("60.00"))
+    row = row_of(logged_in.get(reverse("center:orders")).content.decode(), f"o-{ambassador.pk}-1")
+    assert "¥10.00" in row and "客户退款 ¥60.00，返利按实际使用计算" in row
 
 
 def test_another_ambassadors_orders_are_not_shown(logged_in):
@@ -111,6 +134,7 @@ def test_query_count_does_not_grow_with_orders(client, page_name):
 
 
 def test_the_overview_totals(logged_in, ambassador):
+    """R12.1: the rebates at a glance: pending, settled and invalid in all, and the last 12 months."""
     make_order(ambassador, 1, rebate="25.00", days_ago=0)
     make_order(ambassador, 2, rebate="40.00", days_ago=45)
     make_order(ambassador, 3, reason=Reason.SAME_PERSON, rebate="0")
@@ -126,6 +150,7 @@ def test_the_overview_totals(logged_in, ambassador):
 
 
 def test_tasks_show_this_months_rules_and_next_months_once_published(logged_in):
+    """R12.4: this month's rule set and rebate products; R5.1: next month's shows once published."""
     today = timezone.localdate()
     this_month = today.replace(day=1)
     next_month = (this_month + timedelta(days=32)).replace(day=1)
@@ -143,6 +168,7 @@ def test_tasks_show_this_months_rules_and_next_months_once_published(logged_in):
 
 
 def test_news_lists_published_rule_sets(logged_in):
+    """R5.1, R12.4: a published rule set is news on 最新动态."""
     page = logged_in.get(reverse("center:news")).content.decode()
     assert "云大使返利规则（2019 年 4 月起）" in page
 

@@ -13,11 +13,11 @@ from ambassadors.tests.factories import UserFactory
 from portal.audit import audit_trail
 from referrals.models import Association, AssociationRefusal, EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
 from referrals.orders import customer_orders_rejudge
-from referrals.risk import RiskDecisionRefused, rating_of, risk_case_decide, risk_scan
+from referrals.risk import RiskDecisionRefused, rating_of, risk_case_decide, risk_scan, share_figures
 from referrals.risk_rules import ShareFigures, refund_rating, share_exceeded
-from referrals.services import association_apply
+from referrals.services import association_apply, customer_segment_set
 from referrals.tests.factories import visit_to
-from referrals.tests.test_orders import apply, associate
+from referrals.tests.test_orders import apply, associate, at
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 26)
@@ -88,6 +88,19 @@ def test_a_late_signal_rejudges_unsettled_orders_and_leaves_settled_ones(ambassa
     customer_orders_rejudge(customer, today=TODAY)
     settled.refresh_from_db()
     assert settled.settles_on <= TODAY and settled.rebate == Decimal("250.00")
+
+
+@pytest.mark.parametrize("segment", ["cbm", "partner"])
+def test_r9_4_cbm_and_partner_customers_earn_nothing_but_are_not_suspected(ambassador, current_rules, segment):
+    """Billing says, after the visit, that the customer is a CBM's or a partner's: the order earns
+    nothing for that reason, is not invalid, opens no case and does not count as suspect."""
+    customer = UserFactory()
+    associate(customer, ambassador, "2026-11-01 09:00")
+    customer_segment_set(customer=customer, segment=segment, as_of=at("2026-11-05 09:00"))
+    order = apply(customer, "segment-1")
+    assert (order.reason, order.rebate, order.is_invalid, order.on_hold) == (Reason.CBM_OR_PARTNER, 0, False, False)
+    assert not RiskCase.objects.exists()
+    assert share_figures(since=at("2026-11-01 00:00"))[ambassador.pk] == ShareFigures(total=1, suspect=0)
 
 
 def test_share_rules_at_and_around_the_threshold():
@@ -166,7 +179,7 @@ def test_blacklisting_ends_associations_stops_the_link_and_new_orders_earn_nothi
     assert not Association.objects.filter(customer=newcomer).exists()
     assert (
         apply(waiting, "after", placed=_shanghai(later), paid=_shanghai(later), today=TODAY).reason
-        == Reason.OUTSIDE_WINDOW  # R4.2: the association ended when the blacklisting began
+        == Reason.OUTSIDE_WINDOW  # R4.1: the association ended when the blacklisting began
     )
 
     ambassador_blacklist_lift(ambassador=ambassador, actor=reviewer, reason="申诉通过")
