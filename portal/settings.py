@@ -172,6 +172,10 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/300s/key"),
 }
+# Behind the TLS proxy (docs/DEPLOY.md) every request comes from the proxy's address, so the
+# per-IP limits read the client from X-Forwarded-For: the entry this many proxies from the right,
+# the one the outermost trusted proxy appended. 0 ignores the header, which any client can write.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "center:home"

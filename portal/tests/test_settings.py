@@ -49,5 +49,5 @@ def test_check_deploy_is_clean_with_production_settings():
 
 def test_env_example_lists_every_secret():
     listed = (BASE_DIR / ".env.example").read_text()
-    for name in [*SECRETS, "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]:
+    for name in [*SECRETS, "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "TRUSTED_PROXY_COUNT"]:
         assert f"{name}=" in listed
