@@ -2,7 +2,7 @@
 
 Every value an operator may change comes from the environment (or a `.env`
 file beside manage.py); `.env.example` lists them all. With DEBUG off the
-portal refuses to start while a secret is missing.
+portal refuses to start while a secret is missing, published or too short.
 """
 
 from pathlib import Path
@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.log_formats import FORMATTERS
+from portal.secret_checks import weak_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,14 @@ if _missing and not DEBUG:
         + ". See .env.example. On a development machine, `make run` (or `bin/make-env > .env`) writes"
         " a .env with DEBUG on; commands that only read the models also run with"
         " DJANGO_SETTINGS_MODULE=portal.settings_test."
+    )
+
+
+if not DEBUG and (_weak := weak_secrets({name: env.str(name) for name in _SECRETS}, development_defaults=_SECRETS)):
+    raise ImproperlyConfigured(
+        "DEBUG is off and these secrets are weak or published: "
+        + "; ".join(f"{name} {why}" for name, why in _weak)
+        + ". Generate new ones (`bin/make-env` prints a fresh set); see docs/SECURITY.md."
     )
 
 

@@ -1,4 +1,5 @@
-"""Configuration comes from the environment; production refuses to start without secrets."""
+"""Configuration comes from the environment; production refuses to start without secrets, or with
+weak or published ones."""
 
 import os
 import subprocess
@@ -12,7 +13,7 @@ from portal import settings as portal_settings
 BASE_DIR = Path(portal_settings.BASE_DIR)
 SECRETS = {
     "SECRET_KEY": "a" * 60 + "-production-secret-key-for-the-check",
-    "EVENTS_SIGNING_SECRET": "events-secret",
+    "EVENTS_SIGNING_SECRET": "e" * 32,
     "PERSONAL_DATA_KEYS": "dGVzdC1wZXJzb25hbC1kYXRhLWtleS0wMDAwMDAwMDA=",
     "PERSONAL_DATA_HASH_KEY": "hash-key",
 }
@@ -35,6 +36,30 @@ def test_production_refuses_to_start_without_each_secret(missing):
     result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="portal.example.com", **present)
     assert result.returncode != 0
     assert "secrets are not set: " + missing in result.stderr
+
+
+PUBLISHED = {
+    "SECRET_KEY": portal_settings._SECRETS["SECRET_KEY"],
+    "EVENTS_SIGNING_SECRET": portal_settings._SECRETS["EVENTS_SIGNING_SECRET"],
+    # The development key kept as an old key beside a new one is still published.
+    "PERSONAL_DATA_KEYS": "bmV3LXByb2R1Y3Rpb24ta2V5LW5ldy1wcm9kdWN0aW9uLTA=,"
+    + portal_settings._SECRETS["PERSONAL_DATA_KEYS"],
+    "PERSONAL_DATA_HASH_KEY": portal_settings._SECRETS["PERSONAL_DATA_HASH_KEY"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_production_refuses_the_development_secrets(name):
+    result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="portal.example.com", **SECRETS | {name: PUBLISHED[name]})
+    assert result.returncode != 0
+    assert "secrets are weak or published: " + name in result.stderr
+
+
+def test_production_refuses_an_events_signing_secret_shorter_than_32_characters():
+    short = run_manage("check", DEBUG="false", **SECRETS | {"EVENTS_SIGNING_SECRET": "e" * 31})
+    assert short.returncode != 0
+    assert "EVENTS_SIGNING_SECRET is shorter than 32 characters" in short.stderr
+    assert run_manage("check", DEBUG="false", **SECRETS | {"EVENTS_SIGNING_SECRET": "e" * 32}).returncode == 0
 
 
 def test_development_starts_with_fake_secrets():
