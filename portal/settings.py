@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.health.HealthzMiddleware",  # first: probes by IP over plain HTTP (docs/DEPLOY.md)
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
