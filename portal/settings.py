@@ -190,6 +190,8 @@ ACCOUNT_RATE_LIMITS = {
 # the one the outermost trusted proxy appended. 0 ignores the header, which any client can write.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+# Personal API tokens open the API this many days after they are made (docs/SECURITY.md).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "center:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
