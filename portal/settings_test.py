@@ -16,6 +16,7 @@ for name, value in {
     "PERSONAL_DATA_HASH_KEY": "test-personal-data-hash-key",
     "SECURE_SSL_REDIRECT": "false",
     "ACCOUNT_EMAIL_VERIFICATION": "none",
+    "TRUSTED_PROXY_COUNT": "1",  # behind the TLS proxy, as docs/DEPLOY.md requires
 }.items():
     os.environ.setdefault(name, value)
 

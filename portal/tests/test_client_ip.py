@@ -1,5 +1,7 @@
 """Behind the TLS proxy every request arrives from the proxy's address: the per-IP log-in limit
-counts each client by the address the trusted proxy appended to X-Forwarded-For."""
+counts each client by the address the trusted proxy appended to X-Forwarded-For.
+
+The test settings, like production's, trust one proxy (TRUSTED_PROXY_COUNT=1)."""
 
 import pytest
 from django.urls import reverse
@@ -11,11 +13,6 @@ pytestmark = pytest.mark.django_db
 PROXY = "10.0.0.2"  # REMOTE_ADDR of every request: the proxy's
 PASSWORD = "correct horse battery"  # the factories' password
 PER_IP_LIMIT = 10  # LOGIN_FAILED_RATE_LIMIT's default: 10 failures a minute per IP
-
-
-@pytest.fixture(autouse=True)
-def _behind_one_proxy(settings):
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
 
 
 def log_in(client, *, forwarded_for, email, password):

@@ -22,7 +22,7 @@ SECRETS = {
 def run_manage(*args, **environment):
     # Start from the real environment without what the test settings put in it.
     injected = {*SECRETS, "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "ACCOUNT_EMAIL_VERIFICATION"}
-    injected.add("DJANGO_ALLOW_ASYNC_UNSAFE")  # set for the browser tests
+    injected |= {"TRUSTED_PROXY_COUNT", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the proxy; the browser tests
     clean = {name: value for name, value in os.environ.items() if name not in injected}
     clean |= {"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "portal.settings"} | environment
     return subprocess.run(
