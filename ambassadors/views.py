@@ -1,8 +1,10 @@
 """Onboarding pages of the personal center: join, verify, bind Alipay, account, cancel."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -94,5 +96,11 @@ def account(request):
     return render(
         request,
         "ambassadors/account.html",
-        {"ambassador": ambassador, "verifications": verifications, "tokens": tokens},
+        {
+            "ambassador": ambassador,
+            "verifications": verifications,
+            "tokens": tokens,
+            "now": timezone.now(),
+            "token_lifetime_days": settings.API_TOKEN_LIFETIME_DAYS,
+        },
     )

@@ -42,7 +42,7 @@ from bench import harness
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "portal_bench_events"
 PORT = 8766
-SIGNING_SECRET = "bench-events-signing-secret"
+SIGNING_SECRET = "bench-events-signing-secret-of-32-chars"
 CUSTOMERS = 10_000
 PROBE_CUSTOMERS = 200  # extra customers, outside the load, for the in-process query count and profile
 BLOCK = 250  # a customer's `paid` snapshot follows its `unpaid` one by this many events

@@ -22,7 +22,7 @@ class Setup:
     database: str
     port: int
     redis_db: int
-    signing_secret: str = "bench"
+    signing_secret: str = "bench-events-signing-secret-of-32-chars"
 
     @property
     def redis_url(self):

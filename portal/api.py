@@ -12,7 +12,7 @@ from ambassadors import selectors as ambassador_selectors
 from referrals import rebate_selectors
 from referrals import selectors as referral_selectors
 
-from .api_tokens import api_token_user
+from .api_tokens import ApiTokenRefused, api_token_user
 from .personal_data import mask_email
 
 PAGE_SIZE = 50
@@ -22,26 +22,32 @@ def _caller(request):
     if request.user.is_authenticated:
         return request.user
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    return api_token_user(raw.strip()) if scheme.lower() == "bearer" else None
+    return api_token_user(raw.strip(), method=request.method) if scheme.lower() == "bearer" else None
 
 
 def api_view(*, ambassador_only):
-    """GET only; 401 without a session or token; 404 for a caller who is not
-    an ambassador where the data is an ambassador's."""
+    """401 without a session or a live token, 401 or 403 for a token that is expired or whose
+    scope does not allow the method (checked before the view's own methods, so the scope is
+    what refuses a write); then GET only; 404 for a caller who is not an ambassador where the
+    data is an ambassador's."""
 
     def decorate(view):
-        @require_GET
+        get_only = require_GET(view)
+
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            user = _caller(request)
+            try:
+                user = _caller(request)
+            except ApiTokenRefused as refused:
+                return JsonResponse(refused.answer, status=refused.status)
             if user is None:
                 return JsonResponse({"error": "authentication required"}, status=401)
             if not ambassador_only:
-                return view(request, user, *args, **kwargs)
+                return get_only(request, user, *args, **kwargs)
             ambassador = ambassador_selectors.ambassador_of(user)
             if ambassador is None or ambassador.verified_at is None:
                 return JsonResponse({"error": "not a verified ambassador"}, status=404)
-            return view(request, ambassador, *args, **kwargs)
+            return get_only(request, ambassador, *args, **kwargs)
 
         return wrapper
 

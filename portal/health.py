@@ -1,7 +1,11 @@
 """`GET /healthz`: can this process reach the database and the task broker?
 
 For load balancers and orchestrators: 200 when both answer, 503 naming the one
-that does not. It reads nothing personal and needs no login."""
+that does not. It reads nothing personal and needs no login.
+
+Load balancers probe each process by its IP address over plain HTTP, so the answer
+is given by `HealthzMiddleware`, first in MIDDLEWARE, ahead of ALLOWED_HOSTS and
+the HTTPS redirect that every other URL keeps."""
 
 import logging
 
@@ -42,3 +46,13 @@ def healthz(request):
             checks[name] = "unavailable"
     healthy = all(state == "ok" for state in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+class HealthzMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return self.get_response(request)

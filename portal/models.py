@@ -93,13 +93,19 @@ class AuditEntry(models.Model):
 class ApiToken(models.Model):
     """A personal token for the read-only ambassador API (`Authorization: Bearer`).
 
-    Only a hash is stored: the token is shown once, when it is made."""
+    Only a hash is stored: the token is shown once, when it is made. It opens the API until
+    `expires_at`, for the methods its scope allows (portal/api_tokens.py)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("只读")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("名称"), max_length=50)
     prefix = models.CharField(_("前缀"), max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("权限范围"), max_length=20, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"))
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
@@ -110,3 +116,6 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now):
+        return now >= self.expires_at

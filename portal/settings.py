@@ -2,7 +2,7 @@
 
 Every value an operator may change comes from the environment (or a `.env`
 file beside manage.py); `.env.example` lists them all. With DEBUG off the
-portal refuses to start while a secret is missing.
+portal refuses to start while a secret is missing, published or too short.
 """
 
 from pathlib import Path
@@ -10,7 +10,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.csp import POLICY as CSP_POLICY
 from portal.log_formats import FORMATTERS
+from portal.secret_checks import weak_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,6 +42,14 @@ if _missing and not DEBUG:
         + ". See .env.example. On a development machine, `make run` (or `bin/make-env > .env`) writes"
         " a .env with DEBUG on; commands that only read the models also run with"
         " DJANGO_SETTINGS_MODULE=portal.settings_test."
+    )
+
+
+if not DEBUG and (_weak := weak_secrets({name: env.str(name) for name in _SECRETS}, development_defaults=_SECRETS)):
+    raise ImproperlyConfigured(
+        "DEBUG is off and these secrets are weak or published: "
+        + "; ".join(f"{name} {why}" for name, why in _weak)
+        + ". Generate new ones (`bin/make-env` prints a fresh set); see docs/SECURITY.md."
     )
 
 
@@ -75,7 +85,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.health.HealthzMiddleware",  # first: probes by IP over plain HTTP (docs/DEPLOY.md)
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "portal.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -172,7 +185,13 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/300s/key"),
 }
+# Behind the TLS proxy (docs/DEPLOY.md) every request comes from the proxy's address, so the
+# per-IP limits read the client from X-Forwarded-For: the entry this many proxies from the right,
+# the one the outermost trusted proxy appended. 0 ignores the header, which any client can write.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+# Personal API tokens open the API this many days after they are made (docs/SECURITY.md).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "center:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -224,6 +243,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy: this site's files only, nothing inline (portal/csp.py, docs/SECURITY.md).
+SECURE_CSP = CSP_POLICY
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

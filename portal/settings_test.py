@@ -11,11 +11,12 @@ os.environ["ENV_FILE"] = os.devnull  # a developer's .env must not change what i
 
 for name, value in {
     "SECRET_KEY": "test-secret-key-not-for-production",
-    "EVENTS_SIGNING_SECRET": "test-events-signing-secret",
+    "EVENTS_SIGNING_SECRET": "test-events-signing-secret-of-32-chars-or-more",
     "PERSONAL_DATA_KEYS": "dGVzdC1wZXJzb25hbC1kYXRhLWtleS0wMDAwMDAwMDA=",
     "PERSONAL_DATA_HASH_KEY": "test-personal-data-hash-key",
     "SECURE_SSL_REDIRECT": "false",
     "ACCOUNT_EMAIL_VERIFICATION": "none",
+    "TRUSTED_PROXY_COUNT": "1",  # behind the TLS proxy, as docs/DEPLOY.md requires
 }.items():
     os.environ.setdefault(name, value)
 

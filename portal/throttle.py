@@ -1,4 +1,7 @@
-"""A small counter in the cache for actions that could be used to probe data."""
+"""A small counter in the cache for actions that could be used to probe data.
+
+Callers key it by account, not by IP: behind the proxy, an IP is only allauth's reading of
+X-Forwarded-For (`get_adapter().get_client_ip`), which a per-IP key here would have to use too."""
 
 from django.core.cache import cache
 

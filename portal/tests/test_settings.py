@@ -1,4 +1,5 @@
-"""Configuration comes from the environment; production refuses to start without secrets."""
+"""Configuration comes from the environment; production refuses to start without secrets, or with
+weak or published ones."""
 
 import os
 import subprocess
@@ -12,7 +13,7 @@ from portal import settings as portal_settings
 BASE_DIR = Path(portal_settings.BASE_DIR)
 SECRETS = {
     "SECRET_KEY": "a" * 60 + "-production-secret-key-for-the-check",
-    "EVENTS_SIGNING_SECRET": "events-secret",
+    "EVENTS_SIGNING_SECRET": "e" * 32,
     "PERSONAL_DATA_KEYS": "dGVzdC1wZXJzb25hbC1kYXRhLWtleS0wMDAwMDAwMDA=",
     "PERSONAL_DATA_HASH_KEY": "hash-key",
 }
@@ -21,7 +22,7 @@ SECRETS = {
 def run_manage(*args, **environment):
     # Start from the real environment without what the test settings put in it.
     injected = {*SECRETS, "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "ACCOUNT_EMAIL_VERIFICATION"}
-    injected.add("DJANGO_ALLOW_ASYNC_UNSAFE")  # set for the browser tests
+    injected |= {"TRUSTED_PROXY_COUNT", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the proxy; the browser tests
     clean = {name: value for name, value in os.environ.items() if name not in injected}
     clean |= {"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "portal.settings"} | environment
     return subprocess.run(
@@ -37,6 +38,30 @@ def test_production_refuses_to_start_without_each_secret(missing):
     assert "secrets are not set: " + missing in result.stderr
 
 
+PUBLISHED = {
+    "SECRET_KEY": portal_settings._SECRETS["SECRET_KEY"],
+    "EVENTS_SIGNING_SECRET": portal_settings._SECRETS["EVENTS_SIGNING_SECRET"],
+    # The development key kept as an old key beside a new one is still published.
+    "PERSONAL_DATA_KEYS": "bmV3LXByb2R1Y3Rpb24ta2V5LW5ldy1wcm9kdWN0aW9uLTA=,"
+    + portal_settings._SECRETS["PERSONAL_DATA_KEYS"],
+    "PERSONAL_DATA_HASH_KEY": portal_settings._SECRETS["PERSONAL_DATA_HASH_KEY"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_production_refuses_the_development_secrets(name):
+    result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="portal.example.com", **SECRETS | {name: PUBLISHED[name]})
+    assert result.returncode != 0
+    assert "secrets are weak or published: " + name in result.stderr
+
+
+def test_production_refuses_an_events_signing_secret_shorter_than_32_characters():
+    short = run_manage("check", DEBUG="false", **SECRETS | {"EVENTS_SIGNING_SECRET": "e" * 31})
+    assert short.returncode != 0
+    assert "EVENTS_SIGNING_SECRET is shorter than 32 characters" in short.stderr
+    assert run_manage("check", DEBUG="false", **SECRETS | {"EVENTS_SIGNING_SECRET": "e" * 32}).returncode == 0
+
+
 def test_development_starts_with_fake_secrets():
     assert run_manage("check", DEBUG="true").returncode == 0
 
@@ -49,5 +74,5 @@ def test_check_deploy_is_clean_with_production_settings():
 
 def test_env_example_lists_every_secret():
     listed = (BASE_DIR / ".env.example").read_text()
-    for name in [*SECRETS, "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]:
+    for name in [*SECRETS, "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "TRUSTED_PROXY_COUNT"]:
         assert f"{name}=" in listed

@@ -1,6 +1,7 @@
 """The production shape of bin/run-prod, started by the soak on its own database, Redis db,
 ports and key directory: the fake Alipay gateway in this process, gunicorn with 2 workers,
-and 2 `qcluster` processes, each in its own session (setsid) so a signal reaches one cluster only."""
+and 2 `qcluster` processes, each in its own session (setsid) so a signal reaches one cluster only.
+As in run-prod, migrations run as the owner role and every process as the app role."""
 
 import contextlib
 import os
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DATABASE = "portal_soak"
 REDIS_DB = 9
 POSTGRES = ["-h", "127.0.0.1", "-U", "postgres"]
+SUPERUSER_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 # The portal's Alipay client gives up after CLIENT_TIMEOUT; a stalled or timed-out request is
 # held longer than that by the gateway, so the answer is lost as with a real timeout.
 CLIENT_TIMEOUT = 3
@@ -68,7 +70,8 @@ class Shape:
                 "ENV_FILE": os.devnull,  # this environment only, not a development .env
                 "DJANGO_SETTINGS_MODULE": "portal.settings",
                 "PYTHONUNBUFFERED": "1",
-                "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+                "DATABASE_URL": _on_soak_database(prod["DATABASE_URL"]),
+                "OWNER_DATABASE_URL": _on_soak_database(prod["OWNER_DATABASE_URL"]),
                 "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "SECURE_SSL_REDIRECT": "false",
@@ -86,11 +89,12 @@ class Shape:
 
     # the database, the broker and the static files, as run-prod prepares them
 
-    def manage(self, *args, capture=False, check=True):
+    def manage(self, *args, capture=False, check=True, database_url=None):
+        environment = self._environment | ({"DATABASE_URL": database_url} if database_url else {})
         return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=self._environment,
+            env=environment,
             check=check,
             capture_output=capture,
             text=True,
@@ -100,8 +104,11 @@ class Shape:
         subprocess.run(["dropdb", *POSTGRES, "--if-exists", "--force", DATABASE], check=True, capture_output=True)
         subprocess.run(["createdb", *POSTGRES, DATABASE], check=True)
         subprocess.run(["redis-cli", "-n", str(REDIS_DB), "flushdb"], check=True, capture_output=True)
-        self.manage("migrate", "--noinput", "-v0")
-        self.manage("setup_portal", capture=True)
+        owner_url = self._environment["OWNER_DATABASE_URL"]
+        roles = [_role_of(owner_url), _role_of(self._environment["DATABASE_URL"])]
+        self.manage("db_roles", "--owner", roles[0], "--app", roles[1], capture=True, database_url=SUPERUSER_URL)
+        self.manage("migrate", "--noinput", "-v0", database_url=owner_url)
+        self.manage("setup_portal", capture=True, database_url=owner_url)
         self.manage("collectstatic", "--noinput", "-v0")
 
     # processes
@@ -191,6 +198,16 @@ class Shape:
         self.gateway.stop()
         for log in self._logs:
             log.close()
+
+
+def _on_soak_database(url):
+    """run-prod's database URL, with the same role, on the soak's database."""
+    return url.rpartition("/")[0] + "/" + DATABASE
+
+
+def _role_of(url):
+    """The user of postgres://user[:password]@host/db."""
+    return url.partition("://")[2].partition("@")[0].partition(":")[0]
 
 
 def _exited_unreaped(process, *, timeout):
