@@ -34,6 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from portal.audit import audit_record
+from portal.months import month_of, month_parse
 
 from .resources import SHANGHAI, PayoutSheetResource, TaxSheetResource
 
@@ -78,7 +79,7 @@ def sheet_open(kind, month, user) -> Sheet:
     """Choose the month's rows and the masking the user may see; audit an export in clear."""
     if kind not in SHEETS:
         raise ValueError(f"unknown sheet {kind!r}: one of {', '.join(SHEETS)}")
-    month = month_of(month)
+    month = month_parse(month) if isinstance(month, str) else month_of(month)
     full_identity = user.has_perm(FULL_IDENTITY_PERMISSION)
     resource = SHEETS[kind](full_identity=full_identity)
     queryset = resource.filter_export(resource.get_queryset(), month=month)
@@ -91,15 +92,6 @@ def sheet_open(kind, month, user) -> Sheet:
             after={"sheet": kind, "month": f"{month:%Y-%m}", "rows": sheet.rows},
         )
     return sheet
-
-
-def month_of(value) -> date:
-    """The first day of a month given as a date or as "YYYY-MM"."""
-    if isinstance(value, str):
-        value = datetime.strptime(value, "%Y-%m")
-    if isinstance(value, datetime):
-        value = value.date()
-    return value.replace(day=1)
 
 
 def _batches(sheet, **render):
