@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.log_formats import FORMATTERS
+from portal.spreadsheets import SafeCSV, SafeXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -229,10 +230,13 @@ if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # django-import-export: staff import only with an explicit import_<model>
-# permission (not every staff user), and exports never start a cell with a formula.
+# permission (not every staff user), and exports are csv or xlsx escaped by the
+# portal's one function (portal/spreadsheets.py); import-export's own escaping
+# only drops a leading "=" and makes every number text, so it is off.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # The real-name verifier: staff review in the admin (ambassadors/verifiers.py).

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
+from portal.spreadsheets import spreadsheet_safe
 
 from . import rebate_selectors
 from .forms import RebateOrderFilters
@@ -89,12 +90,6 @@ class _Echo:
         return value
 
 
-def _cell(value):
-    """Spreadsheets run a cell that starts with = + - @ as a formula: never let one."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(rows, today):
     """The filtered list as CSV, streamed: memory stays flat whatever the count."""
     writer = csv.writer(_Echo())
@@ -117,7 +112,7 @@ def _csv(rows, today):
         for order in rows.iterator(chunk_size=2000):
             status = STATUS_LABELS[rebate_selectors.rebate_status_of(order, today)]
             yield writer.writerow(
-                _cell(value)
+                spreadsheet_safe(value)
                 for value in (
                     order.billing_id,
                     timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M"),

@@ -13,7 +13,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Each refused: a 500 at year 9999 once, or silently read as no month at all.
 HOSTILE_MONTHS = [
     "9999-12", "0000-01", "0001-01", "1800-01", "2100-01", "1999-12", "2026-13", "2026-00", "2026-1", "26-11",
-    "abc", " 2026-11", "2026-11 ", "2026-11-01", "２０２６-１１", "2026-11\x00", "2026-1" * 2000, "+2026-11",
+    "abc", " 2026-11", "2026-11 ", "2026-11-01", "２０２６-１１", "2026-1" * 2000, "+2026-11",
 ]  # fmt: skip
 
 
@@ -57,7 +57,7 @@ def test_a_month_is_read_from_year_dash_month(text, month):
     assert month_parse(text) == month
 
 
-@pytest.mark.parametrize("text", [*HOSTILE_MONTHS, "", None, 202611])
+@pytest.mark.parametrize("text", [*HOSTILE_MONTHS, "2026-11\x00", "", None, 202611])
 def test_anything_else_is_refused_with_a_sentence(text):
     with pytest.raises(MonthError) as refused:
         month_parse(text)
