@@ -161,11 +161,11 @@ def test_xlsx_date_cells_are_read_as_shanghai_time(operations):
 
 
 @pytest.mark.parametrize("key", ["99999999999999999999", "-99999999999999999999", "abc"])
-@pytest.mark.parametrize(("page", "status"), [("change", 302), ("history", 302), ("delete", 403)])
-def test_a_customer_profile_key_past_any_id_is_no_profile(client, key, page, status):
+@pytest.mark.parametrize(("view", "status"), [("change", 302), ("history", 302), ("delete", 403)])
+def test_a_customer_profile_key_past_any_id_is_no_profile(client, key, view, status):
     """The profile's key is the customer's id through a relation, outside Django's range check."""
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    answer = client.get(f"/admin/referrals/customerprofile/{key}/{page}/")
+    answer = client.get(f"/admin/referrals/customerprofile/{key}/{view}/")
     assert answer.status_code == status  # "does not exist", or read-only: never a 500
 
 
