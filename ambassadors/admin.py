@@ -1,5 +1,10 @@
 """Staff screens: ambassadors are read-only here; verifications are decided
-through the services, never by editing fields."""
+through the services, never by editing fields.
+
+Personal data is masked on every screen, with one exception: the review page of a verification
+shows the full legal name and ID number to a holder of `ambassadors.view_full_identity` (the risk
+group), who must compare them with the person's documents; each such view is written to the audit
+log before the page renders."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,9 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.admin_actions import ask_for_reason, reason_from
+from portal.audit import audit_record
 
 from . import services
 from .models import Ambassador, Verification
+
+FULL_IDENTITY_PERMISSION = "ambassadors.view_full_identity"
+# On the review page, for a holder of the permission: the value in clear instead of its mask.
+IN_CLEAR = {"masked_legal_name": "legal_name_in_clear", "masked_id_number": "id_number_in_clear"}
 
 
 class MaskedIdentityMixin:
@@ -143,7 +153,7 @@ class VerificationAdmin(MaskedIdentityMixin, admin.ModelAdmin):
         "decided_by",
         "reject_reason",
     ]
-    readonly_fields = readonly
+    readonly_fields = [*readonly, *IN_CLEAR.values()]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj and obj.status == Verification.Status.SUBMITTED and self._may_decide(request):
@@ -153,6 +163,8 @@ class VerificationAdmin(MaskedIdentityMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = list(self.readonly)
+        if obj and self._shows_full_identity(request):
+            fields = [IN_CLEAR.get(field, field) for field in fields]
         if obj and obj.status == Verification.Status.SUBMITTED and self._may_decide(request):
             fields += ["decision", "reason"]
         return fields
@@ -168,6 +180,30 @@ class VerificationAdmin(MaskedIdentityMixin, admin.ModelAdmin):
 
     def _may_decide(self, request):
         return request.user.has_perm("ambassadors.decide_verification")
+
+    def _shows_full_identity(self, request):
+        return request.user.has_perm(FULL_IDENTITY_PERMISSION)
+
+    @admin.display(description=_("真实姓名（完整，查看已记入审计）"))
+    def legal_name_in_clear(self, obj):
+        return obj.legal_name  # listed in get_fields only for holders, and audited (render_change_form)
+
+    @admin.display(description=_("身份证号（完整，查看已记入审计）"))
+    def id_number_in_clear(self, obj):
+        return obj.id_number
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """Every page that shows a verification in clear is on record (who, whose, when) first: the
+        entry is written here, in the change view's transaction, which commits before the page's
+        template renders; an entry that cannot be written means no page."""
+        if obj is not None and self._shows_full_identity(request):
+            audit_record(
+                actor=request.user,
+                action="verification.full_identity_viewed",
+                target=obj,
+                after={"ambassador": obj.ambassador_id, "name": obj.masked_legal_name},
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         decision = form.cleaned_data.get("decision")

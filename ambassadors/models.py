@@ -197,7 +197,11 @@ class Verification(models.Model):
         verbose_name = _("实名认证申请")
         verbose_name_plural = pgettext_lazy("plural", "实名认证申请")
         ordering = ["-submitted_at", "-id"]
-        permissions = [("decide_verification", _("可以审核实名认证"))]
+        permissions = [
+            ("decide_verification", _("可以审核实名认证")),
+            # Shown on the review page alone, and each view audited (ambassadors/admin.py).
+            ("view_full_identity", _("可以在审核页查看完整姓名与身份证号")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ambassador"],

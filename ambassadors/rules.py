@@ -15,14 +15,19 @@ from django.utils.translation import gettext_lazy as _
 from portal.personal_data import normalise_email, normalise_id_number, normalise_name, normalise_phone
 
 MINIMUM_AGE = 18
+# No living person was born earlier: a number that says year 1 or 1800 is made up, however right
+# its check character.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 # GB 11643-1999: the 18th character is ISO 7064 MOD 11-2 over the first 17.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARACTERS = "10X98765432"
 
-# Chinese characters (with the rarer extension blocks) and the middle dot of
-# names such as 阿依古丽·买买提.
-_LEGAL_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f·•]{2,30}$")
+# Chinese characters (with the rarer extension blocks), in parts joined by one middle dot as in
+# 阿依古丽·买买提 (also typed as a bullet); a dot never starts or ends a name or stands alone.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
+_LEGAL_NAME = re.compile(rf"[{_HAN}]+(?:[·•][{_HAN}]+)*")
+_LEGAL_NAME_LENGTH = range(2, 31)
 _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -64,6 +69,11 @@ def resident_id_check(value: str, *, today: date) -> ResidentId:
         raise RuleViolation("id_birth_date", _("身份证号中的出生日期不是真实日期。")) from None
     if birth_date > today:
         raise RuleViolation("id_birth_date", _("身份证号中的出生日期不是真实日期。"))
+    if birth_date < EARLIEST_BIRTH_DATE:
+        raise RuleViolation(
+            "id_birth_date",
+            _("身份证号中的出生日期早于 %(year)d 年，请核对后重新输入。") % {"year": EARLIEST_BIRTH_DATE.year},
+        )
     if age_on(birth_date, today) < MINIMUM_AGE:
         raise RuleViolation("id_underage", _("云大使须年满 %(age)d 周岁。") % {"age": MINIMUM_AGE})
     return ResidentId(number=number, birth_date=birth_date)
@@ -71,7 +81,7 @@ def resident_id_check(value: str, *, today: date) -> ResidentId:
 
 def legal_name_check(value: str) -> str:
     name = normalise_name(value)
-    if not _LEGAL_NAME.fullmatch(name):
+    if len(name) not in _LEGAL_NAME_LENGTH or not _LEGAL_NAME.fullmatch(name):
         raise RuleViolation("name_format", _("请填写身份证上的中文姓名（2–30 个汉字，少数民族姓名可含“·”）。"))
     return name
 

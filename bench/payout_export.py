@@ -40,13 +40,14 @@ import tempfile
 import time
 import uuid
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness
+from portal.months import add_months, month_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "portal_bench_export"
@@ -73,7 +74,7 @@ def months(first, count):
     result, month = [], first
     for _ in range(count):
         result.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
+        month = add_months(month, 1)
     return result
 
 
@@ -138,8 +139,8 @@ def withdrawals_create(month, picks, rng, *, state="succeeded"):
     """One withdrawal per ambassador id in `picks`, finished at a random instant of `month` (Shanghai)."""
     from payouts.models import Withdrawal
 
-    start = datetime(month.year, month.month, 1, tzinfo=SHANGHAI)
-    seconds = int((((start + timedelta(days=32)).replace(day=1)) - start).total_seconds())
+    start, end = month_bounds(month, SHANGHAI)
+    seconds = int((end - start).total_seconds())
     created = []
     for first in range(0, len(picks), BATCH):
         batch = []

@@ -9,7 +9,6 @@ change lists; nothing of payouts is ever imported.
 
 import json
 import re
-from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,11 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_record, audit_trail
+from portal.forms import MonthField, QueryForm
+from portal.months import MonthError, add_months, month_bounds, month_of, month_parse
 
 from . import exports
 from .alipay import AlipayClient
 from .models import Entry, Posting, SettlementRun, TaxAssessment, Withdrawal
-from .resources import SHANGHAI, month_bounds
+from .resources import SHANGHAI
 from .withdrawals import STALE_AFTER, withdrawal_outcome_record
 
 OUT_BIZ_NO = re.compile(r"[Ww]?0*(\d{1,12})")
@@ -68,10 +69,10 @@ class MonthFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         try:
-            month = datetime.strptime(self.value(), "%Y-%m").date()
-        except ValueError:
+            month = month_parse(self.value())
+        except MonthError:  # refused before the list is built (MonthQueryCheckMixin): never here
             return queryset.none()
-        start, end = month_bounds(month)
+        start, end = month_bounds(month, SHANGHAI)
         if not self._is_datetime(queryset.model):
             start, end = start.date(), end.date()
         return queryset.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
@@ -87,12 +88,29 @@ class AssessedMonthFilter(MonthFilter):
     field_name = "month"
 
 
+class MonthQuery(QueryForm):
+    month = MonthField(label=gettext_lazy("月份"), required=False)
+
+
+class MonthQueryCheckMixin:
+    """A change list filtered by `?month=`: a month that cannot be read is said so, in a message on
+    the unfiltered list answered with 400, rather than a list that is silently empty (or a 500)."""
+
+    def changelist_view(self, request, extra_context=None):
+        query = MonthQuery(request.GET)
+        if query.is_valid():
+            return super().changelist_view(request, extra_context)
+        for error in query.errors.get("month", []):
+            messages.error(request, _("月份：%(error)s") % {"error": error})
+        request.GET = request.GET.copy()
+        request.GET.pop("month")
+        response = super().changelist_view(request, extra_context)
+        response.status_code = 400
+        return response
+
+
 class MonthExportForm(forms.Form):
-    month = forms.DateField(
-        label=gettext_lazy("月份"),
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-    )
+    month = MonthField(label=gettext_lazy("月份"))
     format = forms.ChoiceField(
         label=gettext_lazy("格式"), choices=[(exports.XLSX, "Excel (xlsx)"), (exports.CSV, "CSV")]
     )
@@ -123,11 +141,12 @@ class MonthlySheetExportMixin:
     def export_view(self, request):
         if not request.user.has_perm(self.export_permission()):
             raise PermissionDenied
-        last_month = (timezone.localdate(timezone=SHANGHAI).replace(day=1) - timedelta(days=1)).replace(day=1)
+        last_month = add_months(month_of(timezone.localdate(timezone=SHANGHAI)), -1)
         form = MonthExportForm(request.POST or None, initial={"month": last_month, "format": exports.XLSX})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             return exports.sheet_response(self.export_sheet, data["month"], data["format"], request.user)
+        status = 400 if form.errors else 200
         context = {
             **self.admin_site.each_context(request),
             "form": form,
@@ -135,11 +154,11 @@ class MonthlySheetExportMixin:
             "title": self.export_title,
             "full_identity": request.user.has_perm(exports.FULL_IDENTITY_PERMISSION),
         }
-        return TemplateResponse(request, "admin/payouts/export.html", context)
+        return TemplateResponse(request, "admin/payouts/export.html", context, status=status)
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
     """Withdrawals as they stand (R11.1), each with its ledger postings and audit trail."""
 
     list_display = [
@@ -347,7 +366,7 @@ class PostingAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(TaxAssessment)
-class TaxAssessmentAdmin(MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
     """The vendor-borne tax recorded at each payment (R11.2–11.3); a month's latest row is its record."""
 
     list_display = [

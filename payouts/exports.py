@@ -8,10 +8,11 @@ StreamingHttpResponse (UTF-8 with a BOM, so Excel reads the Chinese), xlsx throu
 write-only workbook (rows go to a temporary file, strings inline, no shared-strings table) saved
 into a temporary file that is streamed back.
 
-Bypassing import-export's formats also bypasses its formula escaping, so every text cell is
-escaped here (`cell_escape`). Full names and ID numbers are written only for holders of
-`payouts.export_full_id_numbers`, and such an export is audited before its first row is written:
-a download cut off half way is on record too (DESIGN.md: that access is logged).
+Bypassing import-export's formats bypasses their escaping too, so every text cell is escaped here
+with the portal's one function (`portal.spreadsheets.spreadsheet_safe`). Full names and ID
+numbers are written only for holders of `payouts.export_full_id_numbers`, and such an export is
+audited before its first row is written: a download cut off half way is on record too
+(DESIGN.md: that access is logged).
 
 Outside a request (a benchmark, a command):
     with open("payouts.xlsx", "wb") as stream:
@@ -34,6 +35,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from portal.audit import audit_record
+from portal.months import month_of, month_parse
+from portal.spreadsheets import spreadsheet_safe
 
 from .resources import SHANGHAI, PayoutSheetResource, TaxSheetResource
 
@@ -47,16 +50,6 @@ CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# Spreadsheets run a cell that starts with one of these as a formula (or DDE command).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell_escape(value: str) -> str:
-    """A leading apostrophe makes the cell text in every spreadsheet, and keeps the value readable.
-
-    django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a leading "=",
-    which changes the value and leaves "+", "-" and "@" live; this is the referrals CSV's rule."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)
@@ -78,7 +71,7 @@ def sheet_open(kind, month, user) -> Sheet:
     """Choose the month's rows and the masking the user may see; audit an export in clear."""
     if kind not in SHEETS:
         raise ValueError(f"unknown sheet {kind!r}: one of {', '.join(SHEETS)}")
-    month = month_of(month)
+    month = month_parse(month) if isinstance(month, str) else month_of(month)
     full_identity = user.has_perm(FULL_IDENTITY_PERMISSION)
     resource = SHEETS[kind](full_identity=full_identity)
     queryset = resource.filter_export(resource.get_queryset(), month=month)
@@ -91,15 +84,6 @@ def sheet_open(kind, month, user) -> Sheet:
             after={"sheet": kind, "month": f"{month:%Y-%m}", "rows": sheet.rows},
         )
     return sheet
-
-
-def month_of(value) -> date:
-    """The first day of a month given as a date or as "YYYY-MM"."""
-    if isinstance(value, str):
-        value = datetime.strptime(value, "%Y-%m")
-    if isinstance(value, datetime):
-        value = value.date()
-    return value.replace(day=1)
 
 
 def _batches(sheet, **render):
@@ -131,9 +115,9 @@ def csv_chunks(sheet):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(cell_escape(value) for value in _headers(sheet))
+    writer.writerow(spreadsheet_safe(value) for value in _headers(sheet))
     for batch in _batches(sheet):
-        writer.writerows([cell_escape(str(value)) for value in values] for values in batch)
+        writer.writerows([spreadsheet_safe(str(value)) for value in values] for values in batch)
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -145,7 +129,7 @@ def xlsx_write(sheet, stream):
     """The sheet as one xlsx worksheet: money as numbers with 2 places, times as Shanghai times."""
     book = Workbook(write_only=True)
     worksheet = book.create_sheet(title=sheet.filename)
-    worksheet.append([cell_escape(value) for value in _headers(sheet)])
+    worksheet.append([spreadsheet_safe(value) for value in _headers(sheet)])
     cells = _XlsxCells(worksheet)
     for batch in _batches(sheet, force_native_type=True):
         for values in batch:
@@ -167,7 +151,7 @@ class _XlsxCells:
 
     def cell(self, column, value):
         if isinstance(value, str):
-            return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", cell_escape(value))
+            return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", spreadsheet_safe(value))
         kind = Decimal if isinstance(value, Decimal) else datetime if isinstance(value, datetime) else None
         if kind is None:
             return value

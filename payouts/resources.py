@@ -20,7 +20,7 @@ whatever the month holds.
 """
 
 import numbers
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from itertools import islice
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from django.utils.formats import get_format, sanitize_strftime_format
 from import_export import fields, resources, widgets
 
 from ambassadors.models import Ambassador
+from portal.months import month_bounds, month_of
 
 from .models import TaxAssessment, Withdrawal
 
@@ -41,12 +42,6 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 TAX_PAID_BY = "平台代缴"
 # The ambassadors' identities one export keeps (a few hundred bytes each): the oldest go first.
 IDENTITY_CACHE_SIZE = 10_000
-
-
-def month_bounds(month):
-    """The first instant of `month` and of the next one, in Asia/Shanghai."""
-    start = datetime(month.year, month.month, 1, tzinfo=SHANGHAI)
-    return start, (start + timedelta(days=32)).replace(day=1)
 
 
 def _money(column_name):
@@ -206,7 +201,7 @@ class PayoutSheetResource(ExportOnlyResource):
         )
 
     def filter_export(self, queryset, *, month, **kwargs):
-        start, end = month_bounds(month)
+        start, end = month_bounds(month, SHANGHAI)
         return queryset.filter(state=Withdrawal.State.SUCCEEDED, finished_at__gte=start, finished_at__lt=end).order_by(
             "finished_at", "pk"
         )
@@ -283,7 +278,7 @@ class TaxSheetResource(ExportOnlyResource):
     def filter_export(self, queryset, *, month, **kwargs):
         """Each ambassador's latest assessment of the month. Assessments only ever grow, one at a
         time under the ambassador's lock, so the highest id is the latest (as `tax_records_of`)."""
-        month = month.replace(day=1)
+        month = month_of(month)
         latest = TaxAssessment.objects.filter(month=month).values("ambassador").annotate(last=Max("pk")).values("last")
         return queryset.filter(pk__in=latest).order_by("ambassador_id")
 

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from portal.money import ZERO
+from portal.months import month_of
 
 from .models import TaxAssessment
 from .tax import tax_for_net
@@ -11,7 +12,7 @@ from .tax import tax_for_net
 def tax_assess(withdrawal):
     """Recompute the month's tax on the month's net total, this payment included,
     and record the difference this payment bears. Called with the ambassador locked."""
-    month = timezone.localdate(withdrawal.finished_at).replace(day=1)
+    month = month_of(timezone.localdate(withdrawal.finished_at))
     previous = (
         TaxAssessment.objects.filter(ambassador_id=withdrawal.ambassador_id, month=month)
         .order_by("-assessed_at", "-pk")

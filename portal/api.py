@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from ambassadors import selectors as ambassador_selectors
 from referrals import rebate_selectors
 from referrals import selectors as referral_selectors
+from referrals.forms import RebateOrderFilters
 
 from .api_tokens import ApiTokenRefused, api_token_user
 from .personal_data import mask_email
@@ -95,9 +96,11 @@ def _page(request, rows):
 @api_view(ambassador_only=True)
 def rebate_orders(request, ambassador):
     today = timezone.localdate()
-    filters = rebate_selectors.filters_from_query(request.GET)
+    form = RebateOrderFilters(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.error_list()}, status=400)
     rows, older = rebate_selectors.rebate_orders_page(
-        ambassador, before=request.GET.get("before"), size=PAGE_SIZE, today=today, **filters
+        ambassador, before=request.GET.get("before"), size=PAGE_SIZE, today=today, **form.filters()
     )
     return JsonResponse(
         {

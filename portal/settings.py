@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.csp import POLICY as CSP_POLICY
 from portal.log_formats import FORMATTERS
 from portal.secret_checks import weak_secrets
+from portal.spreadsheets import SafeCSV, SafeXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.NullCharactersRefusedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -249,10 +251,13 @@ if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # django-import-export: staff import only with an explicit import_<model>
-# permission (not every staff user), and exports never start a cell with a formula.
+# permission (not every staff user), and exports are csv or xlsx escaped by the
+# portal's one function (portal/spreadsheets.py); import-export's own escaping
+# only drops a leading "=" and makes every number text, so it is off.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # The real-name verifier: staff review in the admin (ambassadors/verifiers.py).

@@ -16,6 +16,7 @@ GROUP_PERMISSIONS = {
         "ambassadors.view_ambassador",
         "ambassadors.view_verification",
         "ambassadors.decide_verification",
+        "ambassadors.view_full_identity",
         "ambassadors.view_identitysignal",
         "ambassadors.blacklist_ambassador",
         "portal.view_auditentry",

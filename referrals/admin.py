@@ -2,6 +2,9 @@
 through the services, driven by visits and billing events."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db import connection
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
@@ -80,6 +83,19 @@ class CustomerProfileAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
     list_select_related = ["customer"]
     search_fields = ["customer__email"]
     import_function = staticmethod(segments_import)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The key is the customer's id, through a relation: Django keeps an integer lookup within
+        its column's range only on integer fields themselves, so an id past the range would reach
+        the database (an overflow, a 500). Such an id is no profile."""
+        low, high = connection.ops.integer_field_range("BigIntegerField")
+        try:
+            if not low <= int(object_id) <= high:
+                return None
+        except ValueError:
+            return None
+        return super().get_object(request, object_id, from_field)
+
     import_permission = "referrals.import_customerprofile"
     import_title = gettext_lazy("导入客户类型")
     import_help = gettext_lazy(
@@ -96,6 +112,20 @@ class ProductAdmin(ImportExportModelAdmin):
     list_display = ["code", "name", "category"]
     list_filter = ["category"]
     search_fields = ["code", "name"]
+
+    def export_action(self, request):
+        """The export follows the change list's filters from the query string; one that is not a
+        filter of this list is said so, on the export page answered with 400 (import-export
+        itself lets the admin's IncorrectLookupParameters through as a 500)."""
+        try:
+            self.get_export_queryset(request)
+        except IncorrectLookupParameters:
+            messages.error(request, _("导出链接中有产品列表没有的筛选条件，请从产品列表重新进入导出。"))
+            request.GET = QueryDict()
+            response = super().export_action(request)
+            response.status_code = 400
+            return response
+        return super().export_action(request)
 
 
 @admin.register(RuleSet)

@@ -8,6 +8,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from portal.money import parse_yuan
+from portal.months import add_months
 
 from .models import Order, OrderType, QuarterlyBonus, RuleSet
 from .signals import bonus_granted
@@ -19,14 +20,9 @@ def quarter_of(day: date) -> date:
     return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def bonus_settlement_date(quarter: date) -> date:
     """R7.2: extra rebates settle in the month after next, counted from the quarter's last month."""
-    return _add_months(quarter, 2 + 2)
+    return add_months(quarter, 2 + 2)
 
 
 def tier_reached(tiers, qualifying):
@@ -41,10 +37,10 @@ def quarterly_bonus_compute(*, quarter: date, today=None):
     bonuses were made. Safe to run again: a bonus already computed is kept."""
     today = today or timezone.localdate()
     quarter = quarter_of(quarter)
-    next_quarter = _add_months(quarter, 3)
+    next_quarter = add_months(quarter, 3)
     if today < next_quarter:
         raise ValueError(f"the quarter starting {quarter} has not ended yet")
-    rule_set = RuleSet.objects.in_force_for(_add_months(quarter, 2))
+    rule_set = RuleSet.objects.in_force_for(add_months(quarter, 2))
     if rule_set is None or not rule_set.bonus_tiers:
         return 0
     counts = (
@@ -84,4 +80,4 @@ def quarterly_bonus_compute(*, quarter: date, today=None):
 def previous_quarter_bonus_compute():
     """The scheduled job: the quarter before this one (a no-op once done)."""
     today = timezone.localdate()
-    return quarterly_bonus_compute(quarter=_add_months(quarter_of(today), -3), today=today)
+    return quarterly_bonus_compute(quarter=add_months(quarter_of(today), -3), today=today)

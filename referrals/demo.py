@@ -8,6 +8,7 @@ from django.utils import timezone
 from ambassadors import services as ambassador_services
 from ambassadors.identity import identity_signal_record
 from ambassadors.models import IdentitySignal
+from portal.months import add_months, month_of
 
 from . import services
 from .cookies import ReferralVisit
@@ -56,8 +57,8 @@ def load(*, ambassador, account):
 def load_orders(*, ambassador, account, staff):
     """This month's rules, next month's, and orders in every state the pages show."""
     today = timezone.localdate()
-    this_month = today.replace(day=1)
-    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    this_month = month_of(today)
+    next_month = add_months(this_month, 1)
     for month, rate in ((this_month, "0.25"), (next_month, "0.30")):
         if not RuleSet.objects.filter(month=month).exists():
             rule_set = RuleSet.objects.create(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ambassadors.identity import shared_signal_kinds
 from ambassadors.models import IdentitySignal
 from portal.models import User
+from portal.months import month_of
 
 from . import decision
 from .models import Association, CustomerProfile, EndReason, Order, Product, Reason, RebateChange, RiskVerdict, RuleSet
@@ -181,7 +182,7 @@ def _rule_set_for(order):
     """R5.2: the rules in force for the month the order was placed in. An order
     keeps the version it was first judged with (R5.6): a correction of those
     terms published later applies to orders decided after it."""
-    month = timezone.localtime(order.placed_at).date().replace(day=1)
+    month = month_of(timezone.localtime(order.placed_at))
     in_force = RuleSet.objects.in_force_for(month)
     if order.rule_set_id and in_force and order.rule_set.month == in_force.month:
         return order.rule_set

@@ -2,7 +2,7 @@
 of queries, whatever the number of orders."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DateField, Q, Sum
@@ -10,8 +10,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from portal.money import ZERO, round_yuan
+from portal.months import add_months, month_of
 
-from .models import NewsEntry, Order, OrderType, QuarterlyBonus, Reason, RuleSet
+from .models import NewsEntry, Order, QuarterlyBonus, Reason, RuleSet
 
 # R8.3: ambassadors see compliant and invalid orders only; a compliant order
 # refunded later stays listed with its reason.
@@ -38,22 +39,6 @@ def rebate_status_filter(status, today):
     }[status]
 
 
-def filters_from_query(query):
-    """The 返利订单 filters from a query string (the page and the API share them);
-    a value that is not understood is no filter."""
-    try:
-        month = date.fromisoformat(f"{query.get('month')}-01") if query.get("month") else None
-    except ValueError:
-        month = None
-    status = query.get("status")
-    order_type = query.get("type")
-    return {
-        "month": month,
-        "status": status if status in RebateStatus.CHOICES else None,
-        "order_type": order_type if order_type in OrderType.values else None,
-    }
-
-
 # What the list, its CSV and the API show of an order.
 LISTED_FIELDS = (
     "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
@@ -71,9 +56,8 @@ def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, to
         .order_by("-placed_at", "-pk")
     )
     if month:
-        start = month.replace(day=1)
-        end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        orders = orders.filter(placed_at__date__gte=start, placed_at__date__lt=end)
+        start = month_of(month)
+        orders = orders.filter(placed_at__date__gte=start, placed_at__date__lt=add_months(start, 1))
     if status in RebateStatus.CHOICES:
         orders = orders.filter(rebate_status_filter(status, today))
     if order_type:
@@ -151,8 +135,8 @@ def overview_of(ambassador, *, today=None):
     """R12.1: this month's and all-time totals, and the last 12 months by month placed."""
     today = today or timezone.localdate()
     listed = Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
-    this_month = today.replace(day=1)
-    first_month = date(this_month.year - (1 if this_month.month < 12 else 0), this_month.month % 12 + 1, 1)
+    this_month = month_of(today)
+    first_month = add_months(this_month, -11)
     by_month = dict(
         listed.filter(placed_at__date__gte=first_month, reason="")
         .annotate(month=TruncMonth("placed_at", output_field=DateField()))
@@ -164,7 +148,7 @@ def overview_of(ambassador, *, today=None):
     month = first_month
     for _ in range(12):
         months.append((month, round_yuan(by_month.get(month, ZERO))))
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = add_months(month, 1)
     return {
         "this_month": _totals(listed.filter(placed_at__date__gte=this_month), today),
         "all_time": _totals(listed, today),
@@ -178,8 +162,8 @@ def overview_of(ambassador, *, today=None):
 def rule_sets_for_ambassadors(*, today=None):
     """R5.1, R5.7: this month's rules, next month's once published, and the past ones."""
     today = today or timezone.localdate()
-    this_month = today.replace(day=1)
-    next_month = date(this_month.year + this_month.month // 12, this_month.month % 12 + 1, 1)
+    this_month = month_of(today)
+    next_month = add_months(this_month, 1)
     published = RuleSet.objects.published().prefetch_related("rebate_products")
     current = published.filter(month__lte=this_month).order_by("-month", "-version").first()
     upcoming = published.filter(month=next_month).order_by("-version").first()

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
+from portal.spreadsheets import spreadsheet_safe
 
 from . import rebate_selectors
+from .forms import RebateOrderFilters
 from .models import OrderType, Reason
 
 ORDERS_PER_PAGE = 20
@@ -20,25 +22,35 @@ ORDERS_PER_PAGE = 20
 @ambassador_required
 def orders(request, ambassador):
     today = timezone.localdate()
-    filters = rebate_selectors.filters_from_query(request.GET)
+    form = RebateOrderFilters(request.GET)
+    if not form.is_valid():  # the page again, with what is wrong, and no list: never a guess
+        return _orders_page(request, form, rows=[], older=None, status=400)
+    filters = form.filters()
     if request.GET.get("format") == "csv":
         return _csv(rebate_selectors.rebate_orders_of(ambassador, today=today, **filters), today)
     rows, older = rebate_selectors.rebate_orders_page(
         ambassador, before=request.GET.get("before"), size=ORDERS_PER_PAGE, today=today, **filters
     )
     _label_rows(rows, today)
+    return _orders_page(request, form, rows=rows, older=older)
+
+
+def _orders_page(request, form, *, rows, older, status=200):
+    month = form.cleaned_data.get("month")
     return render(
         request,
         "referrals/orders.html",
         {
+            "form": form,
             "rows": rows,
             "older": older,
             "is_first_page": not request.GET.get("before"),
-            "filters": filters,
+            "filters": {"status": form.cleaned_data.get("status"), "order_type": form.cleaned_data.get("type")},
             "statuses": STATUS_LABELS,
             "order_types": OrderType.choices,
-            "month_text": request.GET.get("month", ""),
+            "month_text": f"{month:%Y-%m}" if month else "",
         },
+        status=status,
     )
 
 
@@ -78,12 +90,6 @@ class _Echo:
         return value
 
 
-def _cell(value):
-    """Spreadsheets run a cell that starts with = + - @ as a formula: never let one."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(rows, today):
     """The filtered list as CSV, streamed: memory stays flat whatever the count."""
     writer = csv.writer(_Echo())
@@ -106,7 +112,7 @@ def _csv(rows, today):
         for order in rows.iterator(chunk_size=2000):
             status = STATUS_LABELS[rebate_selectors.rebate_status_of(order, today)]
             yield writer.writerow(
-                _cell(value)
+                spreadsheet_safe(value)
                 for value in (
                     order.billing_id,
                     timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M"),

@@ -14,6 +14,7 @@ from ambassadors.models import Ambassador, IdentitySignal, SamePersonLink
 from ambassadors.services import ambassador_blacklist
 from ambassadors.signals import ambassador_blacklisted
 from portal.audit import audit_record
+from portal.months import month_of
 
 from . import risk_rules
 from .models import EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
@@ -96,7 +97,7 @@ def risk_scan(*, today=None):
     """The scheduled scan: hold rebates where the suspect share is reached (R9.3) and
     blacklist where refunds passed the last rating step (R6.3). Safe to run again."""
     today = today or timezone.localdate()
-    policy = RuleSet.objects.in_force_for(today.replace(day=1))
+    policy = RuleSet.objects.in_force_for(month_of(today))
     if policy is None:
         return {"held": 0, "blacklisted": 0}
     now = timezone.now()
@@ -121,7 +122,7 @@ def risk_scan(*, today=None):
 def rating_of(ambassador, *, today=None):
     """The ambassador's refund rating now (R6.3), for the desk and the overview."""
     today = today or timezone.localdate()
-    policy = RuleSet.objects.in_force_for(today.replace(day=1))
+    policy = RuleSet.objects.in_force_for(month_of(today))
     if policy is None:
         return "A"
     since = timezone.now() - timedelta(days=policy.refund_window_days)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ambassadors.decorators import ambassador_required
+from portal.middleware import null_characters_welcome
 
 from . import rules, selectors, services
 from .attribution import attribution_model
@@ -29,6 +30,7 @@ def _landing(requested):
     )
 
 
+@null_characters_welcome
 @require_GET
 def follow(request, code):
     """GET /r/<code>: the hottest path. Every code gets the same answer, so

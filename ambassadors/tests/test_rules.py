@@ -10,10 +10,15 @@ from ambassadors.tests.factories import make_id_number
 TODAY = date(2026, 11, 26)
 
 
-@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014", "11010519491231002x"])
+@pytest.mark.parametrize("number", ["11010519491231002X", "11010519491231002x"])
 def test_valid_resident_ids_from_the_standard(number):
     resident_id = rules.resident_id_check(number, today=TODAY)
     assert resident_id.number == number.upper()
+
+
+@pytest.mark.parametrize(("first_17", "check"), [("11010519491231002", "X"), ("44052418800101001", "4")])
+def test_the_check_character_of_gb_11643(first_17, check):
+    assert rules.id_check_character(first_17) == check
 
 
 def test_birth_date_is_read_from_the_number():
@@ -50,6 +55,18 @@ def test_a_birth_date_that_is_not_real_or_is_in_the_future_is_refused(birth):
     assert refusal.value.code == "id_birth_date"
 
 
+@pytest.mark.parametrize("birth", ["00010101", "18000101", "18991231", "18800101"])
+def test_a_birth_date_before_1900_is_refused_though_its_check_character_is_right(birth):
+    """Year 1 and 1800 are real dates of the calendar, not of a living person."""
+    with pytest.raises(rules.RuleViolation) as refusal:
+        rules.resident_id_check(make_id_number(birth=birth), today=TODAY)
+    assert refusal.value.code == "id_birth_date" and "1900" in refusal.value.message
+
+
+def test_the_earliest_birth_date_accepted_is_the_first_of_1900():
+    assert rules.resident_id_check(make_id_number(birth="19000101"), today=TODAY).birth_date == date(1900, 1, 1)
+
+
 def test_an_ambassador_is_eighteen_on_their_birthday_and_not_the_day_before():
     assert rules.resident_id_check(make_id_number(birth="20081126"), today=TODAY)
     with pytest.raises(rules.RuleViolation) as refusal:
@@ -62,12 +79,34 @@ def test_a_leap_day_birthday_comes_of_age_on_the_first_of_march():
     assert rules.age_on(date(2008, 2, 29), date(2026, 3, 1)) == 18
 
 
-@pytest.mark.parametrize("name", ["张三", "欧阳娜娜", "阿依古丽·买买提", "李四"])
+@pytest.mark.parametrize("name", ["张三", "欧阳娜娜", "阿依古丽·买买提", "李四", "阿依古丽•买买提", "𠀋三"])
 def test_chinese_legal_names_are_accepted(name):
     assert rules.legal_name_check(name) == name
 
 
-@pytest.mark.parametrize("name", ["", "张", "Zhang San", "张三1", "<script>", "张" * 31])
+@pytest.mark.parametrize(
+    "name",
+    [
+        *["", "张", "Zhang San", "张三1", "<script>", "张" * 31],
+        # separators alone, or not between two parts of a name
+        *[
+            "··",
+            "•••",
+            "・・",
+            "..",
+            "· ·",
+            "·•·",
+            "张·",
+            "·张",
+            "·张三",
+            "张三·",
+            "张··三",
+            "张 三",
+            "张・三",
+            "张.三",
+        ],
+    ],
+)
 def test_other_names_are_refused(name):
     with pytest.raises(rules.RuleViolation) as refusal:
         rules.legal_name_check(name)

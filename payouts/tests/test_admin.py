@@ -19,6 +19,7 @@ from payouts.settlement import settlement_run
 from payouts.withdrawals import withdrawal_request
 from portal.models import AuditEntry
 from portal.staff import FINANCE, OPERATIONS
+from portal.tests.test_months import HOSTILE_MONTHS
 
 from .helpers import paid_order
 from .test_exports import csv_rows, exporter_without_identities, paid_withdrawal, staff_in, xlsx_rows
@@ -228,9 +229,32 @@ def test_an_exporter_without_the_identity_permission_is_told_the_sheet_is_masked
     assert "已打码" in client.get(reverse("admin:payouts_taxassessment_export")).content.decode()
 
 
-def test_a_bad_month_shows_the_form_again(finance):
-    answer = finance.post(reverse("admin:payouts_withdrawal_export"), {"month": "November", "format": "csv"})
-    assert answer.status_code == 200 and "errorlist" in answer.content.decode()
+@pytest.mark.parametrize("month", ["November", *HOSTILE_MONTHS])
+@pytest.mark.parametrize("name", ["admin:payouts_withdrawal_export", "admin:payouts_taxassessment_export"])
+def test_a_bad_month_shows_the_form_again_as_a_400_and_exports_nothing(finance, name, month):
+    paid_withdrawal(BoundAmbassadorFactory(), "100.00", "2026-11-10 10:00")
+    answer = finance.post(reverse(name), {"month": month, "format": "csv"})
+    assert answer.status_code == 400 and not answer.streaming
+    assert "errorlist" in answer.content.decode() and "Content-Disposition" not in answer
+    assert not AuditEntry.objects.filter(action="export.full_id_numbers").exists()
+
+
+@pytest.mark.parametrize("month", HOSTILE_MONTHS)
+@pytest.mark.parametrize("model", ["withdrawal", "taxassessment"])
+def test_a_month_filter_that_cannot_be_read_is_a_400_with_a_message(finance, model, month):
+    paid_withdrawal(BoundAmbassadorFactory(), "100.00", "2026-11-10 10:00")
+    answer = finance.get(reverse(f"admin:payouts_{model}_changelist"), {"month": month})
+    assert answer.status_code == 400
+    assert [str(message) for message in answer.context["messages"]][0].startswith("月份：")
+
+
+@pytest.mark.parametrize("model", ["withdrawal", "taxassessment"])
+def test_a_month_filter_given_twice_is_a_400_and_once_filters(finance, model):
+    paid_withdrawal(BoundAmbassadorFactory(), "100.00", "2026-11-10 10:00")
+    url = reverse(f"admin:payouts_{model}_changelist")
+    assert finance.get(f"{url}?month=2026-11&month=2026-10").status_code == 400
+    assert finance.get(url, {"month": "2026-11"}).context["cl"].result_count == 1
+    assert finance.get(url, {"month": "2026-10"}).context["cl"].result_count == 0
 
 
 @pytest.mark.parametrize("name", ["admin:payouts_withdrawal_export", "admin:payouts_taxassessment_export"])

@@ -1,20 +1,24 @@
 """The read-only ambassador API: session or token, scoped to the caller, the pages' selectors."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
 from portal.api_tokens import api_token_create
 from portal.models import ApiToken
+from portal.tests.test_months import HOSTILE_MONTHS
 from referrals.models import Order, Product
 from referrals.services import association_apply
 from referrals.tests.factories import visit_to
 
 pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 ENDPOINTS = ["/api/v1/me/overview", "/api/v1/me/rebate-orders", "/api/v1/me/customers"]
 
 
@@ -144,3 +148,31 @@ def test_another_users_token_cannot_be_revoked(client, ambassador):
     assert client.post(reverse("center:token_revoke", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
+
+
+@pytest.mark.parametrize("month", HOSTILE_MONTHS)
+def test_a_month_that_cannot_be_read_is_a_400_naming_the_field(client, ambassador, month):
+    an_order(ambassador)
+    client.force_login(ambassador.user)
+    answer = client.get("/api/v1/me/rebate-orders", {"month": month})
+    assert answer.status_code == 400
+    assert [error["field"] for error in answer.json()["errors"]] == ["month"]
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [("month=2026-11&month=2026-10", ["month"]), ("status=paid&type=gift", ["status", "type"])],
+)
+def test_filters_given_twice_or_not_understood_are_400s_naming_each(client, ambassador, query, fields):
+    client.force_login(ambassador.user)
+    answer = client.get(f"/api/v1/me/rebate-orders?{query}")
+    assert answer.status_code == 400 and [error["field"] for error in answer.json()["errors"]] == fields
+
+
+@time_machine.travel(datetime(2026, 12, 1, 12, tzinfo=SHANGHAI), tick=False)
+def test_the_month_filter_of_the_api(client, ambassador):
+    an_order(ambassador)  # placed a day ago: in November
+    client.force_login(ambassador.user)
+    assert len(client.get("/api/v1/me/rebate-orders", {"month": "2026-11"}).json()["results"]) == 1
+    assert client.get("/api/v1/me/rebate-orders", {"month": "2026-12"}).json()["results"] == []
+    assert client.get("/api/v1/me/rebate-orders", {"month": ""}).json()["results"] != []

@@ -174,3 +174,19 @@ def test_xlsx_date_cells_are_read_as_shanghai_time(operations):
     from django.utils import timezone
 
     assert timezone.localtime(Order.objects.get().placed_at).hour == 10
+
+
+@pytest.mark.parametrize("key", ["99999999999999999999", "-99999999999999999999", "abc"])
+@pytest.mark.parametrize(("view", "status"), [("change", 302), ("history", 302), ("delete", 403)])
+def test_a_customer_profile_key_past_any_id_is_no_profile(client, key, view, status):
+    """The profile's key is the customer's id through a relation, outside Django's range check."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    answer = client.get(f"/admin/referrals/customerprofile/{key}/{view}/")
+    assert answer.status_code == status  # "does not exist", or read-only: never a 500
+
+
+def test_the_product_export_with_a_filter_the_list_does_not_have_is_a_400_with_a_message(operations):
+    answer = operations.get(reverse("admin:referrals_product_export"), {"month": "9999-12"})
+    assert answer.status_code == 400
+    assert "筛选条件" in [str(message) for message in answer.context["messages"]][0]
+    assert operations.get(reverse("admin:referrals_product_export"), {"category": "cloud"}).status_code == 200

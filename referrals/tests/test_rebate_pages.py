@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from portal.tests.test_months import HOSTILE_MONTHS
 from referrals.models import Order, Product, Reason, RuleSet
 from referrals.rule_sets import rule_set_publish
 
@@ -207,3 +208,20 @@ def test_orders_placed_at_the_same_instant_are_neither_skipped_nor_repeated(logg
     second = logged_in.get(reverse("center:orders"), {"before": first.context["older"]})
     names = [o.billing_id for page in (first, second) for o in page.context["rows"]]
     assert len(names) == 25 and len(set(names)) == 25
+
+
+@pytest.mark.parametrize("month", HOSTILE_MONTHS)
+@pytest.mark.parametrize("fmt", ["", "csv"])
+def test_a_month_that_cannot_be_read_is_a_400_naming_the_month(logged_in, ambassador, month, fmt):
+    make_order(ambassador, 1)
+    answer = logged_in.get(reverse("center:orders"), {"month": month, "format": fmt})
+    page = answer.content.decode()
+    assert answer.status_code == 400 and not answer.streaming
+    assert 'role="alert"' in page and "下单月份：" in page
+    assert f"o-{ambassador.pk}-1<" not in page  # no list that only looks filtered
+
+
+@pytest.mark.parametrize("query", ["month=2026-11&month=2026-10", "status=<script>", "type=gift", "status=x&type=y"])
+def test_a_filter_given_twice_or_not_understood_is_a_400(logged_in, ambassador, query):
+    answer = logged_in.get(f"{reverse('center:orders')}?{query}")
+    assert answer.status_code == 400 and "<script>" not in answer.content.decode()

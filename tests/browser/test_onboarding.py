@@ -71,9 +71,13 @@ def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_review
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     staff_page = staff_context.new_page()
     log_in(staff_page, base, "reviewer@example.com", "/admin/ambassadors/verification/")
+    masked = id_number[:3] + "*" * 11 + id_number[-4:]
+    expect(staff_page.get_by_text(masked)).to_be_visible()  # the list: masked
+    expect(staff_page.get_by_text(id_number)).to_have_count(0)
     staff_page.get_by_role("row", name=re.compile("王")).get_by_role("link").first.click()
-    expect(staff_page.get_by_text(id_number)).to_have_count(0)  # masked, never in clear
-    expect(staff_page.get_by_text(id_number[:3] + "*" * 11 + id_number[-4:])).to_be_visible()
+    # The review page: in clear for the risk group, who compare it with the documents; audited.
+    expect(staff_page.locator(".field-id_number_in_clear .readonly")).to_have_text(id_number)
+    expect(staff_page.locator(".field-legal_name_in_clear .readonly")).to_have_text("王小明")
     staff_page.get_by_label("审核结果").select_option("approve")
     screenshot(staff_page, "06-admin-decision")
     staff_page.get_by_role("button", name="保存", exact=True).click()
