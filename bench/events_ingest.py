@@ -77,7 +77,7 @@ def create_customers():
     from django.utils import timezone
 
     from ambassadors.tests.factories import VerifiedAmbassadorFactory
-    from portal.models import User
+    from portal.kernel.models import User
     from referrals.models import Association, CustomerProfile
 
     ambassador = VerifiedAmbassadorFactory()

@@ -76,7 +76,7 @@ def tables():
     """The table names, from the models (checked against TABLES, which the SQL below uses)."""
     from ambassadors.models import Ambassador
     from payouts.models import Entry, Posting, SettlementRun
-    from portal.models import User
+    from portal.kernel.models import User
     from referrals.models import Association, CustomerProfile, Order, RebateChange
 
     models = {

@@ -4,6 +4,7 @@ decision goes through `referrals.risk.risk_case_decide`, which audits it on the
 case and on each order it changes."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -12,10 +13,9 @@ from django.utils.translation import gettext_lazy
 
 from ambassadors.identity import same_person_group
 from ambassadors.models import IdentitySignal
-from portal.admin_actions import ask_for_reason, reason_from
-from portal.audit import audit_trail
-from portal.models import User
-from portal.personal_data import mask_email
+from portal.kernel.admin_actions import ask_for_reason, reason_from
+from portal.kernel.audit import audit_trail
+from portal.kernel.personal_data import mask_email
 
 from .models import RiskCase, RiskVerdict
 from .risk import RiskDecisionRefused, risk_case_decide
@@ -100,7 +100,7 @@ class RiskCaseAdmin(admin.ModelAdmin):
             return "—"
         customer = case.order.customer
         group = same_person_group(customer)
-        accounts = User.objects.in_bulk(list(group))
+        accounts = get_user_model().objects.in_bulk(list(group))
         labels = dict(IdentitySignal.Kind.choices)
         lines = [(_("下单客户"), mask_email(customer.email), "—")]
         for user_id, kinds in group.items():

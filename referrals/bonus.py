@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from portal.money import parse_yuan
-from portal.months import add_months
+from portal.kernel.money import parse_yuan
+from portal.kernel.months import add_months
 
 from .models import Order, OrderType, QuarterlyBonus, RuleSet
 from .signals import bonus_granted

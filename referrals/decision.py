@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal.money import ZERO, round_yuan
+from portal.kernel.money import ZERO, round_yuan
 
 from .models.orders import OrderType, Reason
 

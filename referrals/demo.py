@@ -8,7 +8,7 @@ from django.utils import timezone
 from ambassadors import services as ambassador_services
 from ambassadors.identity import identity_signal_record
 from ambassadors.models import IdentitySignal
-from portal.months import add_months, month_of
+from portal.kernel.months import add_months, month_of
 
 from . import services
 from .cookies import ReferralVisit

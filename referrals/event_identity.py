@@ -9,7 +9,7 @@ holds a value; the worker records the hash as it finds it.
 import re
 
 from ambassadors.models import IdentitySignal
-from portal import personal_data
+from portal.kernel import personal_data
 
 STORED_PREFIX = "hmac-sha256:"
 _STORED = re.compile(re.escape(STORED_PREFIX) + r"(?P<hash>[0-9a-f]{64})")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from portal.money import AmountInvalid, parse_yuan
+from portal.kernel.money import AmountInvalid, parse_yuan
 
 EVENT_TYPES = ("customer.updated", "order.updated")
 SEGMENTS = ("normal", "cbm", "partner")

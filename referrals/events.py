@@ -10,15 +10,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from ambassadors.identity import identity_signal_record
-from portal import personal_data
-from portal.audit import audit_record
-from portal.models import User
+from portal.kernel import personal_data
+from portal.kernel.audit import audit_record
 
 from .event_identity import KINDS, identity_stored, signal_hash
 from .event_schema import Envelope, EventInvalid, json_text, parse_event
@@ -109,7 +109,7 @@ def _references_check(envelope):
 def _known(customer_uid, product_code):
     """Whether the account and the product exist: one round trip for both."""
     quote = connection.ops.quote_name
-    users, products = quote(User._meta.db_table), quote(Product._meta.db_table)
+    users, products = quote(get_user_model()._meta.db_table), quote(Product._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {users} WHERE uid = %s), EXISTS (SELECT 1 FROM {products} WHERE code = %s)",
@@ -221,7 +221,7 @@ def events_retry(*, event_ids, actor):
 
 
 def _account(uid, field):
-    account = User.objects.filter(uid=uid).first()
+    account = get_user_model().objects.filter(uid=uid).first()
     if account is None:
         raise EventInvalid([{"field": field, "message": "is not a known account"}])
     return account
@@ -241,7 +241,7 @@ def _customer_updated(data, created=None):
 def _order_updated(data, created=None):  # snapshots carry their own version
     order = data  # the parsed snapshot
     product = Product.objects.filter(code=order["product"]).first()
-    customer = User.objects.filter(uid=order["customer"]).first()
+    customer = get_user_model().objects.filter(uid=order["customer"]).first()
     errors = []
     if customer is None:
         errors.append({"field": "data.order.customer", "message": "is not a known account"})

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import MonthField, QueryForm
+from portal.kernel.forms import MonthField, QueryForm
 
 from .models import OrderType
 from .rebate_selectors import RebateStatus

@@ -5,14 +5,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from ambassadors.identity import shared_signal_kinds
 from ambassadors.models import IdentitySignal
-from portal.models import User
-from portal.months import month_of
+from portal.kernel.months import month_of
 
 from . import decision
 from .models import Association, CustomerProfile, EndReason, Order, Product, Reason, RebateChange, RiskVerdict, RuleSet
@@ -29,7 +29,7 @@ class OrderSnapshot:
     """One `order.updated` snapshot, already validated (referrals/event_schema.py)."""
 
     billing_id: str
-    customer: User
+    customer: AbstractBaseUser  # an account: settings.AUTH_USER_MODEL
     product: Product
     billing: str
     kind: str

@@ -9,8 +9,8 @@ from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from portal.money import ZERO, round_yuan
-from portal.months import add_months, month_of
+from portal.kernel.money import ZERO, round_yuan
+from portal.kernel.months import add_months, month_of
 
 from .models import NewsEntry, Order, QuarterlyBonus, Reason, RuleSet
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
-from portal.spreadsheets import spreadsheet_safe
+from portal.kernel.spreadsheets import spreadsheet_safe
 
 from . import rebate_selectors
 from .forms import RebateOrderFilters

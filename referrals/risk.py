@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from ambassadors.models import Ambassador, IdentitySignal, SamePersonLink
 from ambassadors.services import ambassador_blacklist
 from ambassadors.signals import ambassador_blacklisted
-from portal.audit import audit_record
-from portal.months import month_of
+from portal.kernel.audit import audit_record
+from portal.kernel.months import month_of
 
 from . import risk_rules
 from .models import EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record
+from portal.kernel.audit import audit_record
 
 from .models import NewsEntry, RuleSet
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from ambassadors.identity import identity_signal_record, shared_signal_kinds
 from ambassadors.models import IdentitySignal
-from portal.personal_data import keyed_hash
+from portal.kernel.personal_data import keyed_hash
 
 from .attribution import attribution_model
 from .cookies import ReferralVisit, referral_from_request

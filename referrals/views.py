@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ambassadors.decorators import ambassador_required
-from portal.middleware import null_characters_welcome
+from portal.kernel.middleware import null_characters_welcome
 
 from . import rules, selectors, services
 from .attribution import attribution_model

@@ -66,7 +66,7 @@ from payouts.ledger import balances_of
 from payouts.models import Bucket, Entry, Posting, TaxAssessment, Withdrawal
 from payouts.settlement import settlement_run
 from payouts.withdrawals import WithdrawalRefused, withdrawal_request, withdrawal_submit, withdrawals_reconcile
-from portal.money import ZERO, round_yuan
+from portal.kernel.money import ZERO, round_yuan
 from referrals.models import Order
 
 from .alipay_fixtures import CLIENT_TIMEOUT_SECONDS, GATEWAY_SLOW_SECONDS

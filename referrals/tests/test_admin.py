@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ambassadors.tests.factories import UserFactory
-from portal.staff import FINANCE, OPERATIONS, staff_groups_sync
+from portal.kernel.staff import FINANCE, OPERATIONS, staff_groups_sync
 from referrals.models import NewsEntry, Order, Product, RuleSet
 from referrals.tests.events_helpers import order_snapshot
 

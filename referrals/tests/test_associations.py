@@ -177,7 +177,7 @@ def test_r3_5_a_same_person_account_by_any_shared_signal_is_refused(first, custo
 
 def test_r3_5_a_phone_that_is_also_an_alipay_account_links_accounts(first, customer):
     ambassador_services.alipay_bind(ambassador=first, account="13800001111", holder_confirmed=True)
-    from portal.personal_data import keyed_hash
+    from portal.kernel.personal_data import keyed_hash
 
     identity_signal_record(
         user=customer, kind=IdentitySignal.Kind.PHONE, value_hash=keyed_hash("13800001111"), source="billing"
@@ -306,7 +306,7 @@ def test_a_became_old_moved_earlier_corrects_an_earlier_end(first, customer):
 
 
 def test_cancelling_releases_customers_at_the_cancellation(first, second, customer):
-    from portal.membership import membership_cancel
+    from portal.shell.membership import membership_cancel
 
     association = association_apply(customer=customer, visit=visit_to(first, at=days_ago(3)))
     membership_cancel(ambassador=first, actor=first.user)

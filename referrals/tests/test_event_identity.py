@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from ambassadors.models import IdentitySignal
 from ambassadors.tests.factories import UserFactory
-from portal.personal_data import keyed_hash
-from portal.staff import OPERATIONS, RISK, staff_groups_sync
+from portal.kernel.personal_data import keyed_hash
+from portal.kernel.staff import OPERATIONS, RISK, staff_groups_sync
 from portal.tests.dumps import database_dump
 from referrals.event_identity import STORED_PREFIX
 from referrals.events import event_body_digest

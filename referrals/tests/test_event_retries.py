@@ -10,8 +10,8 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from ambassadors.tests.factories import UserFactory
-from portal.models import AuditEntry
-from portal.staff import OPERATIONS, RISK
+from portal.kernel.models import AuditEntry
+from portal.kernel.staff import OPERATIONS, RISK
 from referrals import events
 from referrals.models import Event, Order
 from referrals.tests.events_helpers import order_event, post_event

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ambassadors.models import IdentitySignal
 from ambassadors.tests.factories import UserFactory
-from portal.personal_data import keyed_hash
+from portal.kernel.personal_data import keyed_hash
 from referrals.event_schema import NOT_UTF8
 from referrals.models import CustomerProfile, Event, Order
 from referrals.tests.events_helpers import EVENTS_URL, event, order_event, order_snapshot, post_event, sign

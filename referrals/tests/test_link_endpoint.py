@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -13,7 +14,6 @@ from django.utils import timezone
 
 from ambassadors import services as ambassador_services
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
-from portal.models import User
 from referrals.cookies import DEVICE_COOKIE, REFERRAL_COOKIE, referral_cookie_value
 from referrals.models import Association, AssociationRefusal, RefusalReason, Visit
 from referrals.tests.factories import link_of
@@ -113,7 +113,7 @@ def test_r3_3_a_sign_up_in_another_browser_is_not_associated(client, code, ambas
     account signed up in another browser or on another device is not associated."""
     follow(client, code)
     sign_up(Client())
-    assert User.objects.filter(email="new@example.com").exists()
+    assert get_user_model().objects.filter(email="new@example.com").exists()
     assert not Association.objects.exists()
     assert Visit.objects.get().outcome == Visit.Outcome.LANDED  # recorded, never applied
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
-from portal.tests.test_months import HOSTILE_MONTHS
+from portal.tests.kernel.test_months import HOSTILE_MONTHS
 from referrals.models import Order, Product, Reason, RuleSet
 from referrals.rule_sets import rule_set_publish
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ambassadors.identity import identity_signal_record
 from ambassadors.services import ambassador_blacklist_lift
 from ambassadors.tests.factories import UserFactory
-from portal.audit import audit_trail
+from portal.kernel.audit import audit_trail
 from referrals.models import Association, AssociationRefusal, EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
 from referrals.orders import customer_orders_rejudge
 from referrals.risk import RiskDecisionRefused, rating_of, risk_case_decide, risk_scan, share_figures

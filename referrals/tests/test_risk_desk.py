@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ambassadors.tests.factories import UserFactory
-from portal.models import AuditEntry
-from portal.staff import FINANCE, RISK
+from portal.kernel.models import AuditEntry
+from portal.kernel.staff import FINANCE, RISK
 from referrals.models import Order, Reason, RiskCase
 from referrals.tests.test_admin import staff_in
 from referrals.tests.test_risk import same_person_order

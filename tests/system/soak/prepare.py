@@ -95,7 +95,7 @@ def rule_set_publish_current(staff):
 
 def ambassadors_make(count, staff, password_hash):
     from ambassadors import services
-    from portal.models import User
+    from portal.kernel.models import User
     from referrals.services import referral_link_for
 
     made = []
@@ -120,7 +120,7 @@ def ambassadors_make(count, staff, password_hash):
 def customers_make(*, established, returning, ambassadors, password_hash, rng):
     from django.utils import timezone
 
-    from portal.models import User
+    from portal.kernel.models import User
     from referrals.cookies import ReferralVisit
     from referrals.services import association_apply
 
@@ -149,8 +149,8 @@ def prepare(*, ambassadors, established, returning, rng):
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
-    from portal.models import User
-    from portal.staff import RISK
+    from portal.kernel.models import User
+    from portal.kernel.staff import RISK
     from referrals.models import Product
 
     if not Product.objects.exists():
