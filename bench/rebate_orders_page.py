@@ -153,7 +153,7 @@ def session_cookie(ambassador):
     from django.conf import settings
     from django.test import Client
 
-    from referrals.cookies import DEVICE_COOKIE
+    from referrals.attribution.cookies import DEVICE_COOKIE
 
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(ambassador.user)

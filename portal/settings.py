@@ -103,7 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "referrals.middleware.VisitorCookiesMiddleware",
+    "referrals.attribution.middleware.VisitorCookiesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

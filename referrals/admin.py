@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from portal.kernel.admin_read_only import ReadOnlyAdmin
+
 from .admin_imports import SpreadsheetImportMixin
 from .admin_risk import RiskCaseAdmin, order_decisions  # noqa: F401  (registers the risk desk)
+from .attribution import admin as attribution_admin  # noqa: F401  (registers its admin)
 from .events import events_retry
 from .imports import orders_import, segments_import
 from .models import (
-    Association,
-    AssociationRefusal,
     CustomerProfile,
     Event,
     NewsEntry,
@@ -23,57 +24,10 @@ from .models import (
     Product,
     QuarterlyBonus,
     RebateChange,
-    ReferralLink,
     RuleSet,
-    Visit,
 )
 from .resources import ProductResource
 from .rule_sets import RuleSetError, rule_set_correct, rule_set_publish
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ReferralLink)
-class ReferralLinkAdmin(ReadOnlyAdmin):
-    list_display = ["code", "ambassador", "created_at"]
-    list_select_related = ["ambassador__user"]
-    search_fields = ["code", "ambassador__user__email"]
-
-
-@admin.register(Visit)
-class VisitAdmin(ReadOnlyAdmin):
-    list_display = ["visited_at", "code", "ambassador", "outcome", "landing"]
-    list_filter = ["outcome"]
-    list_select_related = ["ambassador__user"]
-    search_fields = ["code"]
-    date_hierarchy = "visited_at"
-    show_full_result_count = False  # no COUNT(*) over millions of clicks
-
-
-@admin.register(Association)
-class AssociationAdmin(ReadOnlyAdmin):
-    list_display = ["customer", "ambassador", "started_at", "expires_at", "ended_at", "end_reason"]
-    list_filter = ["end_reason"]
-    list_select_related = ["customer", "ambassador__user"]
-    search_fields = ["customer__email", "ambassador__user__email"]
-    date_hierarchy = "started_at"
-
-
-@admin.register(AssociationRefusal)
-class AssociationRefusalAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "customer", "ambassador", "reason", "detail"]
-    list_filter = ["reason"]
-    list_select_related = ["customer", "ambassador__user"]
-    search_fields = ["customer__email", "ambassador__user__email"]
 
 
 @admin.register(CustomerProfile)

@@ -10,4 +10,5 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         # The system checks, and the receiver that lets a blacklisted ambassador's customers go.
-        from . import checks, risk  # noqa: F401
+        from . import risk  # noqa: F401
+        from .attribution import checks  # noqa: F401

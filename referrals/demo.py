@@ -10,8 +10,8 @@ from ambassadors.identity import identity_signal_record
 from ambassadors.models import IdentitySignal
 from portal.kernel.months import add_months, month_of
 
-from . import services
-from .cookies import ReferralVisit
+from .attribution import services
+from .attribution.cookies import ReferralVisit
 from .models import Product, RuleSet
 from .orders import OrderSnapshot, order_snapshot_apply
 from .rule_sets import rule_set_publish

@@ -20,11 +20,11 @@ from ambassadors.identity import identity_signal_record
 from portal.kernel import personal_data
 from portal.kernel.audit import audit_record
 
+from .attribution.services import customer_segment_set
 from .event_identity import KINDS, identity_stored, signal_hash
 from .event_schema import Envelope, EventInvalid, json_text, parse_event
 from .models import Event, Product
 from .orders import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
-from .services import customer_segment_set
 
 SIGNATURE_TOLERANCE = 300  # seconds, either way
 

@@ -15,9 +15,9 @@ from ambassadors.models import IdentitySignal
 from portal.kernel.months import month_of
 
 from . import decision
+from .attribution.services import customer_mark_old, customer_profile_locked
 from .models import Association, CustomerProfile, EndReason, Order, Product, Reason, RebateChange, RiskVerdict, RuleSet
 from .risk_cases import rebates_held_for, same_person_case_open
-from .services import customer_mark_old, customer_profile_locked
 from .signals import rebate_changed
 
 SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May

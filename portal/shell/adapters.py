@@ -3,7 +3,7 @@ import logging
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
-from referrals.services import referral_apply_at_login
+from referrals.attribution.services import referral_apply_at_login
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from ambassadors import selectors as ambassador_selectors
 from portal.kernel.api_tokens import ApiTokenRefused, api_token_user
 from portal.kernel.personal_data import mask_email
 from referrals import rebate_selectors
-from referrals import selectors as referral_selectors
+from referrals.attribution import selectors as referral_selectors
 from referrals.forms import RebateOrderFilters
 
 PAGE_SIZE = 50

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from ambassadors.services import ambassador_cancel
 from payouts.forfeit import ambassador_forfeit
-from referrals.services import ambassador_release
+from referrals.attribution.services import ambassador_release
 
 
 @transaction.atomic

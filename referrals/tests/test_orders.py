@@ -9,11 +9,11 @@ import pytest
 
 from ambassadors.identity import identity_signal_record
 from ambassadors.tests.factories import UserFactory
+from referrals.attribution.services import association_apply
 from referrals.models import CustomerProfile, EndReason, Order, OrderType, Product, Reason, RebateChange
 from referrals.orders import OrderSnapshot, order_snapshot_apply
 from referrals.rebate_selectors import rebate_orders_of
 from referrals.rule_sets import rule_set_correct, rule_set_publish
-from referrals.services import association_apply
 from referrals.tests.factories import visit_to
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,11 @@ from ambassadors.identity import identity_signal_record
 from ambassadors.services import ambassador_blacklist_lift
 from ambassadors.tests.factories import UserFactory
 from portal.kernel.audit import audit_trail
+from referrals.attribution.services import association_apply, customer_segment_set
 from referrals.models import Association, AssociationRefusal, EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
 from referrals.orders import customer_orders_rejudge
 from referrals.risk import RiskDecisionRefused, rating_of, risk_case_decide, risk_scan, share_figures
 from referrals.risk_rules import ShareFigures, refund_rating, share_exceeded
-from referrals.services import association_apply, customer_segment_set
 from referrals.tests.factories import visit_to
 from referrals.tests.test_orders import apply, associate, at
 

@@ -13,8 +13,8 @@ from ambassadors.tests.factories import AmbassadorFactory, UserFactory, Verified
 from portal.kernel.api_tokens import api_token_create
 from portal.kernel.models import ApiToken
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
+from referrals.attribution.services import association_apply
 from referrals.models import Order, Product
-from referrals.services import association_apply
 from referrals.tests.factories import visit_to
 
 pytestmark = pytest.mark.django_db

@@ -96,7 +96,7 @@ def rule_set_publish_current(staff):
 def ambassadors_make(count, staff, password_hash):
     from ambassadors import services
     from portal.kernel.models import User
-    from referrals.services import referral_link_for
+    from referrals.attribution.services import referral_link_for
 
     made = []
     for number in range(count):
@@ -121,8 +121,8 @@ def customers_make(*, established, returning, ambassadors, password_hash, rng):
     from django.utils import timezone
 
     from portal.kernel.models import User
-    from referrals.cookies import ReferralVisit
-    from referrals.services import association_apply
+    from referrals.attribution.cookies import ReferralVisit
+    from referrals.attribution.services import association_apply
 
     users = User.objects.bulk_create(
         [User(email=f"established{n}@soak.example", password=password_hash) for n in range(established)]

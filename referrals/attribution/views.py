@@ -15,8 +15,8 @@ from ambassadors.decorators import ambassador_required
 from portal.kernel.middleware import null_characters_welcome
 
 from . import rules, selectors, services
-from .attribution import attribution_model
 from .cookies import set_referral_cookie
+from .rules import attribution_model
 
 CUSTOMERS_PER_PAGE = 20
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from referrals.rules import landing_url
+from referrals.attribution.rules import landing_url
 
 DEFAULT = "/accounts/signup/"
 

@@ -4,7 +4,7 @@ whatever their number (tested with django_assert_num_queries)."""
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 
-from .models import Association, Order
+from referrals.models import Association, Order
 
 # R12.3, R12.5: each customer's orders during the association, newest first,
 # to say in plain words what came of them (one query for the whole page).

@@ -2,8 +2,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from referrals.attribution.services import association_apply
 from referrals.models import EndReason
-from referrals.services import association_apply
 from referrals.tests.factories import days_ago, visit_to
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_flush_visits_without_redis_has_nothing_to_do(capsys):
     ],
 )
 def test_a_broken_attribution_setting_fails_the_system_check(settings, config, error):
-    from referrals.checks import attribution_configured
+    from referrals.attribution.checks import attribution_configured
 
     settings.REFERRAL_ATTRIBUTION = config
     assert [e.id for e in attribution_configured(None)] == [error]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ambassadors import services as ambassador_services
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
-from referrals.cookies import DEVICE_COOKIE, REFERRAL_COOKIE, referral_cookie_value
+from referrals.attribution.cookies import DEVICE_COOKIE, REFERRAL_COOKIE, referral_cookie_value
 from referrals.models import Association, AssociationRefusal, RefusalReason, Visit
 from referrals.tests.factories import link_of
 
@@ -257,7 +257,7 @@ def test_link_codes_are_long_random_and_unambiguous():
 def test_cookie_value_helper_round_trips(rf, code):
     from django.utils import timezone
 
-    from referrals.cookies import referral_from_request
+    from referrals.attribution.cookies import referral_from_request
 
     now = timezone.now()
     request = rf.get("/")

@@ -1,6 +1,7 @@
-"""The attribution model (R3.6): how a visit turns into an association.
+"""Pure rules of attribution: the attribution model (R3.6), how a visit turns into an
+association, and where a link click lands. No database.
 
-It lives here, read from settings, and nowhere else: the 2018 "visit is
+The attribution model lives here, read from settings, and nowhere else: the 2018 "visit is
 association, last visit wins, 30 days" model may change, and a change is a
 setting (REFERRAL_ATTRIBUTION) plus, for a new kind, a class below.
 """
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 
@@ -49,3 +51,17 @@ MODELS = {"last_visit": LastVisitWins, "first_visit": FirstVisitWins}
 def attribution_model() -> AttributionModel:
     config = settings.REFERRAL_ATTRIBUTION
     return MODELS[config["model"]](name=config["model"], window=timedelta(days=config["window_days"]))
+
+
+def landing_url(requested, *, default, allowed_hosts, require_https):
+    """Where a link click lands: `requested` when it is a path or a URL on an
+    allowed host, otherwise `default`. Refuses `//evil.example`,
+    `\\\\evil.example`, `javascript:` and any off-site absolute URL."""
+    if not requested:
+        return default
+    requested = requested.strip()
+    if "\\" in requested or any(ord(character) < 32 or ord(character) == 127 for character in requested):
+        return default
+    if url_has_allowed_host_and_scheme(requested, allowed_hosts=set(allowed_hosts), require_https=require_https):
+        return requested
+    return default

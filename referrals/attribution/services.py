@@ -13,10 +13,7 @@ from django.utils.translation import gettext as _
 from ambassadors.identity import identity_signal_record, shared_signal_kinds
 from ambassadors.models import IdentitySignal
 from portal.kernel.personal_data import keyed_hash
-
-from .attribution import attribution_model
-from .cookies import ReferralVisit, referral_from_request
-from .models import (
+from referrals.models import (
     AppliedVisit,
     Association,
     AssociationRefusal,
@@ -26,6 +23,9 @@ from .models import (
     RefusalReason,
     Visit,
 )
+
+from .cookies import ReferralVisit, referral_from_request
+from .rules import attribution_model
 from .visit_log import visit_log_append
 
 logger = logging.getLogger(__name__)

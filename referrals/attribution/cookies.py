@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core import signing
 
-from .attribution import attribution_model
+from .rules import attribution_model
 
 REFERRAL_COOKIE = "portal_ref"
 REFERRAL_SALT = "referrals.referral-cookie"

@@ -9,15 +9,15 @@ from ambassadors import services as ambassador_services
 from ambassadors.identity import identity_signal_record
 from ambassadors.models import IdentitySignal
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
-from referrals import selectors
-from referrals.models import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
-from referrals.services import (
+from referrals.attribution import selectors
+from referrals.attribution.services import (
     association_apply,
     associations_expire,
     customer_mark_old,
     customer_segment_set,
     device_seen,
 )
+from referrals.models import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
 from referrals.tests.factories import days_ago, visit_to
 
 pytestmark = pytest.mark.django_db

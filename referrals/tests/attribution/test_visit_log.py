@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
-from referrals import visit_log
+from referrals.attribution import visit_log
 from referrals.models import Visit
 from referrals.tests.factories import link_of
 

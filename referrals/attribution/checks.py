@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from .attribution import MODELS
+from .rules import MODELS
 
 
 @register()

@@ -31,7 +31,7 @@ from functools import cache
 import redis
 from django.conf import settings
 
-from .models import ReferralLink, Visit
+from referrals.models import ReferralLink, Visit
 
 BUFFER_KEY = "referrals:visits"
 PROCESSING_KEY = "referrals:visits:processing"
