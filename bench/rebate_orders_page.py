@@ -117,8 +117,8 @@ def views_for(rows):
     """name → (path, text the answer must contain)."""
     from portal.shell.api import PAGE_SIZE
     from referrals.models import Order
-    from referrals.rebate_selectors import encode_cursor
-    from referrals.rebate_views import ORDERS_PER_PAGE
+    from referrals.rebates.selectors import encode_cursor
+    from referrals.rebates.views import ORDERS_PER_PAGE
 
     oldest = f"bench-{rows - 1:06d}"
 

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 
 from ambassadors.models import Ambassador
 from portal.kernel.money import round_yuan
-from referrals.signals import bonus_granted, rebate_changed
+from referrals.rebates.signals import bonus_granted, rebate_changed
 
 from .ledger import Line, ambassadors_locked, post
 from .models import Bucket, Entry, Posting

@@ -6,8 +6,8 @@ from django.views.generic import RedirectView
 from ambassadors import views as ambassador_views
 from payouts import views as payout_views
 from referrals import api as referral_api
-from referrals import rebate_views
 from referrals.attribution import views as referral_views
+from referrals.rebates import views as rebate_views
 
 from .shell import api, views
 from .shell.admin_login import admin_login

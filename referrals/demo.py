@@ -13,8 +13,8 @@ from portal.kernel.months import add_months, month_of
 from .attribution import services
 from .attribution.cookies import ReferralVisit
 from .models import Product, RuleSet
-from .orders import OrderSnapshot, order_snapshot_apply
-from .rule_sets import rule_set_publish
+from .rebates.rule_sets import rule_set_publish
+from .rebates.services import OrderSnapshot, order_snapshot_apply
 
 # Orders placed fewer days ago than this are this month's in the demo, whatever the day.
 RECENT_DAYS = 30

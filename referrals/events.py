@@ -24,7 +24,7 @@ from .attribution.services import customer_segment_set
 from .event_identity import KINDS, identity_stored, signal_hash
 from .event_schema import Envelope, EventInvalid, json_text, parse_event
 from .models import Event, Product
-from .orders import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
+from .rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
 
 SIGNATURE_TOLERANCE = 300  # seconds, either way
 

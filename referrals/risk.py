@@ -19,8 +19,7 @@ from portal.kernel.months import month_of
 from . import risk_rules
 from .attribution.services import ambassador_release
 from .models import EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
-from .orders import order_decide
-from .risk_cases import rebates_held_for, same_person_case_open  # noqa: F401  (part of this module's interface)
+from .rebates.services import order_decide
 
 # Customers of one ambassador sharing these with each other look like one person
 # buying many times (R9.3); shared with the ambassador they are R4.4 already.

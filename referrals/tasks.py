@@ -4,8 +4,8 @@ from django_q.tasks import async_task
 
 from .attribution.services import associations_expire
 from .attribution.visit_log import visit_log_flush
-from .bonus import previous_quarter_bonus_compute
 from .events import events_process
+from .rebates.bonus import previous_quarter_bonus_compute
 from .risk import risk_scan
 
 

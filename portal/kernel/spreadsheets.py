@@ -11,7 +11,7 @@ writer, and text that is a plain decimal number ("-12.50", a refund rendered for
 left as it is. Full-width signs (＝, ＋) are not formula starts in any of these programs and are
 left alone too.
 
-Every export goes through here: the rebate-order csv (referrals.rebate_views), the payout and tax
+Every export goes through here: the rebate-order csv (referrals.rebates.views), the payout and tax
 sheets (payouts.exports) and every django-import-export export (`EXPORT_FORMATS` in settings).
 """
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 from ambassadors import selectors as ambassador_selectors
 from portal.kernel.api_tokens import ApiTokenRefused, api_token_user
 from portal.kernel.personal_data import mask_email
-from referrals import rebate_selectors
 from referrals.attribution import selectors as referral_selectors
-from referrals.forms import RebateOrderFilters
+from referrals.rebates import selectors as rebate_selectors
+from referrals.rebates.forms import RebateOrderFilters
 
 PAGE_SIZE = 50
 

@@ -12,7 +12,7 @@ from ambassadors.forms import CancelForm
 from payouts.forfeit import forfeit_preview
 from portal.kernel.api_tokens import api_token_create, api_token_revoke
 from portal.kernel.models import ApiToken
-from referrals import rebate_selectors
+from referrals.rebates import selectors as rebate_selectors
 
 from .charts import month_bars
 from .membership import membership_cancel

@@ -15,7 +15,7 @@ from portal.kernel.staff import OPERATIONS, RISK
 from referrals import events
 from referrals.models import Event, Order
 from referrals.tests.events_helpers import order_event, post_event
-from referrals.tests.test_admin import staff_in
+from referrals.tests.staff import staff_in
 
 pytestmark = pytest.mark.django_db
 START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -13,11 +13,11 @@ from ambassadors.tests.factories import UserFactory
 from portal.kernel.audit import audit_trail
 from referrals.attribution.services import association_apply, customer_segment_set
 from referrals.models import Association, AssociationRefusal, EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
-from referrals.orders import customer_orders_rejudge
+from referrals.rebates.services import customer_orders_rejudge
 from referrals.risk import RiskDecisionRefused, rating_of, risk_case_decide, risk_scan, share_figures
 from referrals.risk_rules import ShareFigures, refund_rating, share_exceeded
 from referrals.tests.factories import visit_to
-from referrals.tests.test_orders import apply, associate, at
+from referrals.tests.rebates.test_orders import apply, associate, at
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 26)

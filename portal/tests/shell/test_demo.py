@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from payouts.ledger import balances_of
 from portal.kernel.models import User
-from referrals.rebate_selectors import overview_of
+from referrals.rebates.selectors import overview_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -75,7 +75,7 @@ def rule_set_publish_current(staff):
     from django.utils import timezone
 
     from referrals.models import Product, RuleSet
-    from referrals.rule_sets import rule_set_publish
+    from referrals.rebates.rule_sets import rule_set_publish
 
     month = (timezone.localdate() - timedelta(days=120)).replace(day=1)
     rule_set = RuleSet.objects.create(

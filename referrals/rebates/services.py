@@ -13,11 +13,22 @@ from django.utils import timezone
 from ambassadors.identity import shared_signal_kinds
 from ambassadors.models import IdentitySignal
 from portal.kernel.months import month_of
+from referrals.attribution.services import customer_mark_old, customer_profile_locked
+from referrals.models import (
+    Association,
+    CustomerProfile,
+    EndReason,
+    Order,
+    Product,
+    Reason,
+    RebateChange,
+    RiskCase,
+    RiskVerdict,
+    RuleSet,
+)
 
-from . import decision
-from .attribution.services import customer_mark_old, customer_profile_locked
-from .models import Association, CustomerProfile, EndReason, Order, Product, Reason, RebateChange, RiskVerdict, RuleSet
-from .risk_cases import rebates_held_for, same_person_case_open
+from . import rules
+from .selectors import rebates_held_for
 from .signals import rebate_changed
 
 SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May
@@ -102,17 +113,17 @@ def _makes_old(order):
 
 
 def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
-    """Gather the facts of one order, decide it (referrals.decision) and store the
+    """Gather the facts of one order, decide it (referrals.rebates.rules) and store the
     decision; a change of the rebate is kept as its own row with its cause."""
     today = today or timezone.localdate()
     association = _association_at(order.customer, order.placed_at)
     ambassador = association.ambassador if association else None
     rule_set = _rule_set_for(order)
     shared = shared_signal_kinds(ambassador.user, order.customer) if ambassador else set()
-    result = decision.rebate_decide(
+    result = rules.rebate_decide(
         order=_order_facts(order),
         customer=_customer_facts(order),
-        association=decision.AssociationFacts(
+        association=rules.AssociationFacts(
             active_ambassador_id=ambassador.pk if ambassador else None,
             ever_associated=Association.objects.filter(
                 customer=order.customer, started_at__lt=_end_of_billing_second(order.placed_at)
@@ -198,7 +209,7 @@ def _rule_facts(rule_set):
 @lru_cache(maxsize=64)
 def _published_rule_facts(rule_set_pk, published_at):
     rule_set = RuleSet.objects.get(pk=rule_set_pk)
-    return decision.RuleFacts(
+    return rules.RuleFacts(
         rates={
             "member_first_purchase": rule_set.member_first_purchase_rate,
             "product_first_purchase": rule_set.product_first_purchase_rate,
@@ -212,7 +223,7 @@ def _published_rule_facts(rule_set_pk, published_at):
 
 
 def _order_facts(order):
-    return decision.OrderFacts(
+    return rules.OrderFacts(
         kind=order.kind,
         prepaid=order.billing == Order.Billing.PREPAID,
         trial=order.trial,
@@ -247,7 +258,7 @@ def _customer_facts(order):
         slot=Count("pk", filter=~Q(product__category=Product.Category.DOMAIN)),
         product=Count("pk", filter=Q(product=order.product)),
     )
-    return decision.CustomerFacts(
+    return rules.CustomerFacts(
         segment=CustomerProfile.objects.values_list("segment", flat=True).get(customer=order.customer),
         old=figures["old"] > 0,
         first_purchase_slot_taken=figures["slot"] > 0,
@@ -296,3 +307,19 @@ def customer_orders_rejudge(customer, *, today=None):
         order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
         count += 1
     return count
+
+
+def same_person_case_open(order):
+    """R4.4: an order found to be the ambassador's own is invalid and waits on the desk.
+    The case names the signals as the customer showed them (a phone the ambassador
+    also uses as an Alipay logon id is the customer's phone, not a payment account).
+    The rebate engine writes the case row itself: risk control sits above rebates, which
+    never call it; the desk decides the case from there."""
+    if order.risk_verdict or RiskCase.objects.filter(order=order, status=RiskCase.Status.OPEN).exists():
+        return None
+    return RiskCase.objects.create(
+        kind=RiskCase.Kind.SAME_PERSON_ORDER,
+        ambassador=order.ambassador,
+        order=order,
+        signals=",".join(sorted(shared_signal_kinds(order.customer, order.ambassador.user))),
+    )

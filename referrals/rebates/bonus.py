@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from portal.kernel.money import parse_yuan
 from portal.kernel.months import add_months
+from referrals.models import Order, OrderType, QuarterlyBonus, RuleSet
 
-from .models import Order, OrderType, QuarterlyBonus, RuleSet
 from .signals import bonus_granted
 
 QUALIFYING_AMOUNT = Decimal("500.00")  # R5.5: member first purchases of 500 yuan or more

@@ -2,7 +2,7 @@
 
 from import_export import fields, resources, widgets
 
-from .models import Product
+from referrals.models import Product
 
 
 class ProductResource(resources.ModelResource):

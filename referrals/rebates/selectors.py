@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from portal.kernel.money import ZERO, round_yuan
 from portal.kernel.months import add_months, month_of
-
-from .models import NewsEntry, Order, QuarterlyBonus, Reason, RuleSet
+from referrals.models import NewsEntry, Order, QuarterlyBonus, Reason, RiskCase, RuleSet
 
 # R8.3: ambassadors see compliant and invalid orders only; a compliant order
 # refunded later stays listed with its reason.
@@ -173,3 +172,10 @@ def rule_sets_for_ambassadors(*, today=None):
 
 def news():
     return NewsEntry.objects.order_by("-published_at")
+
+
+def rebates_held_for(ambassador_id) -> bool:
+    """Whether the ambassador's new rebates start held (an open suspect-share case)."""
+    return RiskCase.objects.filter(
+        ambassador_id=ambassador_id, kind=RiskCase.Kind.SUSPECT_SHARE, status=RiskCase.Status.OPEN
+    ).exists()

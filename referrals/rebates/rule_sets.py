@@ -5,8 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_record
-
-from .models import NewsEntry, RuleSet
+from referrals.models import NewsEntry, RuleSet
 
 
 class RuleSetError(Exception):

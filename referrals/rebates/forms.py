@@ -4,9 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.forms import MonthField, QueryForm
+from referrals.models import OrderType
 
-from .models import OrderType
-from .rebate_selectors import RebateStatus
+from .selectors import RebateStatus
 
 
 class RebateOrderFilters(QueryForm):

@@ -1,6 +1,6 @@
 """The rebate decision (R4): a pure function of plain facts, no database.
 
-`order_decide` in referrals/orders.py gathers the facts and stores the
+`order_decide` in referrals/rebates/services.py gathers the facts and stores the
 result; everything the rules say about one order is decided here.
 """
 
@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from portal.kernel.money import ZERO, round_yuan
-
-from .models.orders import OrderType, Reason
+from referrals.models.orders import OrderType, Reason
 
 
 @dataclass(frozen=True)

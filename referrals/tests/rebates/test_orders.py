@@ -11,9 +11,9 @@ from ambassadors.identity import identity_signal_record
 from ambassadors.tests.factories import UserFactory
 from referrals.attribution.services import association_apply
 from referrals.models import CustomerProfile, EndReason, Order, OrderType, Product, Reason, RebateChange
-from referrals.orders import OrderSnapshot, order_snapshot_apply
-from referrals.rebate_selectors import rebate_orders_of
-from referrals.rule_sets import rule_set_correct, rule_set_publish
+from referrals.rebates.rule_sets import rule_set_correct, rule_set_publish
+from referrals.rebates.selectors import rebate_orders_of
+from referrals.rebates.services import OrderSnapshot, order_snapshot_apply
 from referrals.tests.factories import visit_to
 
 pytestmark = pytest.mark.django_db
@@ -293,7 +293,7 @@ def test_a_first_purchase_paid_the_moment_it_was_placed_still_earns(customer, am
 
 
 def test_a_signal_arriving_after_the_order_makes_it_invalid(customer, ambassador, current_rules):
-    from referrals.orders import customer_orders_rejudge
+    from referrals.rebates.services import customer_orders_rejudge
 
     associate(customer, ambassador, "2026-11-01 09:00")
     order = apply(customer)

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from referrals.decision import AssociationFacts, CustomerFacts, OrderFacts, RuleFacts, order_type_of, rebate_decide
 from referrals.models import OrderType, Reason
+from referrals.rebates.rules import AssociationFacts, CustomerFacts, OrderFacts, RuleFacts, order_type_of, rebate_decide
 
 ORDER = OrderFacts(
     kind="new",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
 from referrals.models import Order, Product, Reason, RuleSet
-from referrals.rule_sets import rule_set_publish
+from referrals.rebates.rule_sets import rule_set_publish
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
 from portal.kernel.spreadsheets import spreadsheet_safe
+from referrals.models import OrderType, Reason
 
-from . import rebate_selectors
+from . import selectors
 from .forms import RebateOrderFilters
-from .models import OrderType, Reason
 
 ORDERS_PER_PAGE = 20
 
@@ -27,8 +27,8 @@ def orders(request, ambassador):
         return _orders_page(request, form, rows=[], older=None, status=400)
     filters = form.filters()
     if request.GET.get("format") == "csv":
-        return _csv(rebate_selectors.rebate_orders_of(ambassador, today=today, **filters), today)
-    rows, older = rebate_selectors.rebate_orders_page(
+        return _csv(selectors.rebate_orders_of(ambassador, today=today, **filters), today)
+    rows, older = selectors.rebate_orders_page(
         ambassador, before=request.GET.get("before"), size=ORDERS_PER_PAGE, today=today, **filters
     )
     _label_rows(rows, today)
@@ -63,11 +63,11 @@ def _label_rows(rows, today):
     reasons = {value: str(label) for value, label in Reason.choices}
     refund_note = _("客户退款 ¥%(amount)s，返利按实际使用计算")
     for order in rows:
-        order.rebate_status = rebate_selectors.rebate_status_of(order, today)
+        order.rebate_status = selectors.rebate_status_of(order, today)
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
         order.placed_text = timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M")
-        earns = order.rebate_status in (rebate_selectors.RebateStatus.PENDING, rebate_selectors.RebateStatus.SETTLED)
+        earns = order.rebate_status in (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
         order.settles_text = order.settles_on.isoformat() if earns and order.settles_on else "—"
         if order.reason:
             order.note = reasons[order.reason]
@@ -78,10 +78,10 @@ def _label_rows(rows, today):
 
 
 STATUS_LABELS = {
-    rebate_selectors.RebateStatus.PENDING: gettext_lazy("待结算"),
-    rebate_selectors.RebateStatus.SETTLED: gettext_lazy("已结算"),
-    rebate_selectors.RebateStatus.INVALID: gettext_lazy("无效订单"),
-    rebate_selectors.RebateStatus.REFUNDED: gettext_lazy("已退款"),
+    selectors.RebateStatus.PENDING: gettext_lazy("待结算"),
+    selectors.RebateStatus.SETTLED: gettext_lazy("已结算"),
+    selectors.RebateStatus.INVALID: gettext_lazy("无效订单"),
+    selectors.RebateStatus.REFUNDED: gettext_lazy("已退款"),
 }
 
 
@@ -110,7 +110,7 @@ def _csv(rows, today):
         yield "\ufeff"  # so Excel reads UTF-8
         yield writer.writerow(header)
         for order in rows.iterator(chunk_size=2000):
-            status = STATUS_LABELS[rebate_selectors.rebate_status_of(order, today)]
+            status = STATUS_LABELS[selectors.rebate_status_of(order, today)]
             yield writer.writerow(
                 spreadsheet_safe(value)
                 for value in (
@@ -134,10 +134,10 @@ def _csv(rows, today):
 
 @ambassador_required
 def tasks(request, ambassador):
-    return render(request, "referrals/tasks.html", rebate_selectors.rule_sets_for_ambassadors())
+    return render(request, "referrals/tasks.html", selectors.rule_sets_for_ambassadors())
 
 
 @ambassador_required
 def news(request, ambassador):
-    page = Paginator(rebate_selectors.news(), 10).get_page(request.GET.get("page"))
+    page = Paginator(selectors.news(), 10).get_page(request.GET.get("page"))
     return render(request, "referrals/news.html", {"page": page})

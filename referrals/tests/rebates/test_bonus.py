@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
-from referrals.bonus import bonus_settlement_date, quarterly_bonus_compute, tier_reached
 from referrals.models import Order, Product, QuarterlyBonus, RuleSet
+from referrals.rebates.bonus import bonus_settlement_date, quarterly_bonus_compute, tier_reached
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
