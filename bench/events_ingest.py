@@ -176,7 +176,7 @@ def verify(results, options):
     # The API stores events; workers apply them. Apply the backlog with two
     # worker processes at once (SKIP LOCKED shares it out) and time it.
     started = time.perf_counter()
-    drain = "from referrals.events import events_process; print(events_process())"
+    drain = "from referrals.billing.services import events_process; print(events_process())"
     workers = [
         subprocess.Popen(
             [sys.executable, "manage.py", "shell", "-c", drain],

@@ -5,8 +5,8 @@ from django.views.generic import RedirectView
 
 from ambassadors import views as ambassador_views
 from payouts import views as payout_views
-from referrals import api as referral_api
 from referrals.attribution import views as referral_views
+from referrals.billing import views as referral_api
 from referrals.rebates import views as rebate_views
 
 from .shell import api, views

@@ -4,7 +4,7 @@ from django_q.tasks import async_task
 
 from .attribution.services import associations_expire
 from .attribution.visit_log import visit_log_flush
-from .events import events_process
+from .billing.services import events_process
 from .rebates.bonus import previous_quarter_bonus_compute
 from .risk import risk_scan
 

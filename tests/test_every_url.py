@@ -16,7 +16,7 @@ path that answers 403, a fixed redirect, and the admin for a user who is not sta
 one hostile POST (the permission check or the redirect comes first). The demo is loaded once for
 the module.
 
-The events API's POST body is left to its own tests (referrals/tests/test_events_api.py): it is
+The events API's POST body is left to its own tests (referrals/tests/billing/test_events_api.py): it is
 signed, and an unsigned body is refused before it is read.
 """
 

@@ -37,7 +37,7 @@ BILLING_PRECISION = timedelta(seconds=1)  # billing's times are whole seconds; v
 
 @dataclass(frozen=True)
 class OrderSnapshot:
-    """One `order.updated` snapshot, already validated (referrals/event_schema.py)."""
+    """One `order.updated` snapshot, already validated (referrals/billing/schema.py)."""
 
     billing_id: str
     customer: AbstractBaseUser  # an account: settings.AUTH_USER_MODEL

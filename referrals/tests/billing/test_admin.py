@@ -10,7 +10,7 @@ from django.urls import reverse
 from ambassadors.tests.factories import UserFactory
 from portal.kernel.staff import FINANCE
 from referrals.models import Order
-from referrals.tests.events_helpers import order_snapshot
+from referrals.tests.billing.events_helpers import order_snapshot
 from referrals.tests.staff import staff_in
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ def test_the_same_event_delivered_at_once_is_applied_once(reference_data):
     from django.test import Client
 
     from referrals.models import Event, Order
-    from referrals.tests.events_helpers import order_event, post_event
+    from referrals.tests.billing.events_helpers import order_event, post_event
 
     customer = UserFactory()
     body = order_event(customer, event_id="evt_twice")
@@ -30,7 +30,7 @@ def test_snapshots_of_one_order_racing_leave_the_newest(reference_data):
     from django.test import Client
 
     from referrals.models import Order
-    from referrals.tests.events_helpers import order_event, post_event
+    from referrals.tests.billing.events_helpers import order_event, post_event
 
     customer = UserFactory()
     bodies = [order_event(customer, version=version, amount=f"{version}00.00") for version in range(1, 7)]

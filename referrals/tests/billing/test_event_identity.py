@@ -14,10 +14,10 @@ from ambassadors.tests.factories import UserFactory
 from portal.kernel.personal_data import keyed_hash
 from portal.kernel.staff import OPERATIONS, RISK, staff_groups_sync
 from portal.tests.dumps import database_dump
-from referrals.event_identity import STORED_PREFIX
-from referrals.events import event_body_digest
+from referrals.billing.identity import STORED_PREFIX
+from referrals.billing.services import event_body_digest
 from referrals.models import Event
-from referrals.tests.events_helpers import event, post_event
+from referrals.tests.billing.events_helpers import event, post_event
 
 IDENTITY = {
     "id_number": "11010519491231002x",

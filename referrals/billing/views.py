@@ -4,8 +4,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .event_schema import EventInvalid, parse_event
-from .events import event_accept, signature_valid
+from .schema import EventInvalid, parse_event
+from .services import event_accept, signature_valid
 
 
 @csrf_exempt  # machine to machine: authenticated by the HMAC signature instead

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from ambassadors.models import IdentitySignal
 from ambassadors.tests.factories import UserFactory
 from portal.kernel.personal_data import keyed_hash
-from referrals.event_schema import NOT_UTF8
+from referrals.billing.schema import NOT_UTF8
 from referrals.models import CustomerProfile, Event, Order
-from referrals.tests.events_helpers import EVENTS_URL, event, order_event, order_snapshot, post_event, sign
+from referrals.tests.billing.events_helpers import EVENTS_URL, event, order_event, order_snapshot, post_event, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -318,7 +318,7 @@ def test_no_bytes_ever_get_a_500(client, raw):
 
 
 def test_an_accepted_event_waits_until_a_worker_applies_it(client, customer, settings):
-    from referrals.events import events_process
+    from referrals.billing.services import events_process
 
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
     settings.EVENTS_KICK_SECONDS = 3600

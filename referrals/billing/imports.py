@@ -6,8 +6,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .event_schema import ORDER_KEYS, SEGMENTS, Checker, EventInvalid, order_data_check
-from .events import APPLY
+from .schema import ORDER_KEYS, SEGMENTS, Checker, EventInvalid, order_data_check
+from .services import APPLY
 
 _INTEGERS = ("period_days", "version")
 _NULLABLE = ("activity", "paid_at", "refunded_at")

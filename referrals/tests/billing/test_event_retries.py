@@ -12,9 +12,9 @@ from django.urls import reverse
 from ambassadors.tests.factories import UserFactory
 from portal.kernel.models import AuditEntry
 from portal.kernel.staff import OPERATIONS, RISK
-from referrals import events
+from referrals.billing import services as events
 from referrals.models import Event, Order
-from referrals.tests.events_helpers import order_event, post_event
+from referrals.tests.billing.events_helpers import order_event, post_event
 from referrals.tests.staff import staff_in
 
 pytestmark = pytest.mark.django_db

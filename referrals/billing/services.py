@@ -19,12 +19,12 @@ from django_q.tasks import async_task
 from ambassadors.identity import identity_signal_record
 from portal.kernel import personal_data
 from portal.kernel.audit import audit_record
+from referrals.attribution.services import customer_segment_set
+from referrals.models import Event, Product
+from referrals.rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
 
-from .attribution.services import customer_segment_set
-from .event_identity import KINDS, identity_stored, signal_hash
-from .event_schema import Envelope, EventInvalid, json_text, parse_event
-from .models import Event, Product
-from .rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
+from .identity import KINDS, identity_stored, signal_hash
+from .schema import Envelope, EventInvalid, json_text, parse_event
 
 SIGNATURE_TOLERANCE = 300  # seconds, either way
 
@@ -228,7 +228,7 @@ def _account(uid, field):
 
 
 def _customer_updated(data, created=None):
-    """`identity` holds stored values (`referrals.event_identity`): keyed hashes."""
+    """`identity` holds stored values (`referrals.billing.identity`): keyed hashes."""
     customer = _account(data["customer"], "data.customer")
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
