@@ -1,20 +1,20 @@
-"""Read-only staff views of links, visits and associations: they change only
-through the services, driven by visits and billing events."""
+"""The admin of referrals: each sub-package registers its own models here (Django finds
+`referrals.admin`), and the order's page, which shows what several of them did to an order,
+is composed here: billing's snapshots and import, and the risk desk's decisions."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 
-from .admin_risk import RiskCaseAdmin, order_decisions  # noqa: F401  (registers the risk desk)
 from .attribution import admin as attribution_admin  # noqa: F401  (registers its admin)
 from .billing import admin as billing_admin  # noqa: F401  (registers its admin)
 from .billing.admin import SpreadsheetImportMixin
 from .billing.imports import orders_import
-from .models import (
-    Order,
-)
+from .models import Order
 from .rebates import admin as rebates_admin  # noqa: F401  (registers its admin)
+from .risk import admin as risk_admin  # noqa: F401  (registers the risk desk)
+from .risk.admin import order_decisions
 
 
 @admin.register(Order)

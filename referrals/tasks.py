@@ -6,7 +6,7 @@ from .attribution.services import associations_expire
 from .attribution.visit_log import visit_log_flush
 from .billing.services import events_process
 from .rebates.bonus import previous_quarter_bonus_compute
-from .risk import risk_scan
+from .risk.services import risk_scan
 
 
 def flush_visits():

@@ -14,8 +14,9 @@ from portal.kernel.audit import audit_trail
 from referrals.attribution.services import association_apply, customer_segment_set
 from referrals.models import Association, AssociationRefusal, EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
 from referrals.rebates.services import customer_orders_rejudge
-from referrals.risk import RiskDecisionRefused, rating_of, risk_case_decide, risk_scan, share_figures
-from referrals.risk_rules import ShareFigures, refund_rating, share_exceeded
+from referrals.risk.rules import ShareFigures, refund_rating, share_exceeded
+from referrals.risk.selectors import rating_of, share_figures
+from referrals.risk.services import RiskDecisionRefused, risk_case_decide, risk_scan
 from referrals.tests.factories import visit_to
 from referrals.tests.rebates.test_orders import apply, associate, at
 

@@ -1,29 +1,27 @@
-"""Risk control (R9, R6.3, R4.4): same-person cases, the suspect-share trigger that
-holds an ambassador's rebates, the refund rating that blacklists, and the staff
-decisions of the risk desk. Every decision is audited on the case and its orders."""
+"""Risk control's writes (R9, R6.3, R4.4): the suspect-share trigger that holds an
+ambassador's rebates, the refund rating that blacklists, and the staff decisions of the
+risk desk on same-person and suspect-share cases. Every decision is audited on the case
+and its orders."""
 
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ambassadors.models import Ambassador, IdentitySignal, SamePersonLink
+from ambassadors.models import Ambassador
 from ambassadors.services import ambassador_blacklist
 from ambassadors.signals import ambassador_blacklisted
 from portal.kernel.audit import audit_record
 from portal.kernel.months import month_of
+from referrals.attribution.services import ambassador_release
+from referrals.models import EndReason, Order, RiskCase, RiskVerdict, RuleSet
+from referrals.rebates.services import order_decide
 
-from . import risk_rules
-from .attribution.services import ambassador_release
-from .models import EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
-from .rebates.services import order_decide
-
-# Customers of one ambassador sharing these with each other look like one person
-# buying many times (R9.3); shared with the ambassador they are R4.4 already.
-SHARED_AMONG_CUSTOMERS = (IdentitySignal.Kind.DEVICE, IdentitySignal.Kind.ADDRESS)
+from . import rules as risk_rules
+from .selectors import refund_counts, share_figures, suspect_condition
 
 
 class RiskDecisionRefused(Exception):
@@ -33,34 +31,6 @@ class RiskDecisionRefused(Exception):
 @receiver(ambassador_blacklisted, dispatch_uid="referrals.release_blacklisted")
 def _release_blacklisted(sender, *, ambassador, at, **kwargs):
     ambassador_release(ambassador=ambassador, at=at, reason=EndReason.AMBASSADOR_BLACKLISTED)
-
-
-def _suspect():
-    """An order is suspect (R9.3): same person, refunded, or its customer shares a
-    device or address with another customer of the same ambassador."""
-    shared = SamePersonLink.objects.filter(
-        user=OuterRef("customer"), kind__in=SHARED_AMONG_CUSTOMERS, other__orders__ambassador=OuterRef("ambassador")
-    )
-    return Q(reason=Reason.SAME_PERSON) | Q(refunded_amount__gt=0) | Q(Exists(shared))
-
-
-def share_figures(*, since):
-    """{ambassador id: ShareFigures} over paid orders placed since `since`, in one query."""
-    rows = (
-        Order.objects.filter(ambassador__isnull=False, placed_at__gte=since, paid_at__isnull=False)
-        .values("ambassador")
-        .annotate(total=Count("pk"), suspect=Count("pk", filter=_suspect()))
-    )
-    return {row["ambassador"]: risk_rules.ShareFigures(row["total"], row["suspect"]) for row in rows}
-
-
-def refund_counts(*, since):
-    rows = (
-        Order.objects.filter(ambassador__isnull=False, placed_at__gte=since, refunded_amount__gt=0)
-        .values("ambassador")
-        .annotate(refunds=Count("pk"))
-    )
-    return {row["ambassador"]: row["refunds"] for row in rows}
 
 
 def _unsettled(ambassador_id, today):
@@ -118,17 +88,6 @@ def risk_scan(*, today=None):
     return {"held": held, "blacklisted": blacklisted}
 
 
-def rating_of(ambassador, *, today=None):
-    """The ambassador's refund rating now (R6.3), for the desk and the overview."""
-    today = today or timezone.localdate()
-    policy = RuleSet.objects.in_force_for(month_of(today))
-    if policy is None:
-        return "A"
-    since = timezone.now() - timedelta(days=policy.refund_window_days)
-    refunds = Order.objects.filter(ambassador=ambassador, placed_at__gte=since, refunded_amount__gt=0).count()
-    return risk_rules.refund_rating(refunds, policy.refund_rating_steps)[0]
-
-
 def _order_state(order):
     return {
         "reason": order.reason,
@@ -176,7 +135,9 @@ def risk_case_decide(*, case, verdict, actor, reason, today=None):
     else:
         held = _unsettled(case.ambassador_id, today).filter(on_hold=True).select_for_update()
         suspect = (
-            set(held.filter(_suspect()).values_list("pk", flat=True)) if verdict == RiskVerdict.CONFIRMED else set()
+            set(held.filter(suspect_condition()).values_list("pk", flat=True))
+            if verdict == RiskVerdict.CONFIRMED
+            else set()
         )
         for order in held.select_related("customer", "product").order_by("placed_at"):
             if order.pk in suspect:

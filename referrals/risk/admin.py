@@ -1,6 +1,6 @@
 """The risk desk (R9.3, R4.4): staff in the `risk` group review held and flagged
 cases and clear or confirm them, singly or in bulk, always with a reason. Every
-decision goes through `referrals.risk.risk_case_decide`, which audits it on the
+decision goes through `referrals.risk.services.risk_case_decide`, which audits it on the
 case and on each order it changes."""
 
 from django.contrib import admin, messages
@@ -16,9 +16,9 @@ from ambassadors.models import IdentitySignal
 from portal.kernel.admin_actions import ask_for_reason, reason_from
 from portal.kernel.audit import audit_trail
 from portal.kernel.personal_data import mask_email
+from referrals.models import RiskCase, RiskVerdict
 
-from .models import RiskCase, RiskVerdict
-from .risk import RiskDecisionRefused, risk_case_decide
+from .services import RiskDecisionRefused, risk_case_decide
 
 
 class SignalKindFilter(admin.SimpleListFilter):

@@ -12,8 +12,8 @@ from ambassadors.tests.factories import UserFactory
 from portal.kernel.models import AuditEntry
 from portal.kernel.staff import FINANCE, RISK
 from referrals.models import Order, Reason, RiskCase
+from referrals.tests.risk.test_risk import same_person_order
 from referrals.tests.staff import staff_in
-from referrals.tests.test_risk import same_person_order
 
 pytestmark = pytest.mark.django_db
 DESK = reverse("admin:referrals_riskcase_changelist")
