@@ -282,7 +282,7 @@ REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=ALLOWED_HOST
 
 # Payouts (R11): withdrawals go to Alipay's fund transfer API in certificate mode
 # (python-alipay-sdk DCAliPay). The key and the three certificates are files; a
-# gateway URL other than Alipay's serves the local fake gateway (payouts/fake_gateway.py).
+# gateway URL other than Alipay's serves the local fake gateway (tests/alipay_fake/gateway.py).
 def _file(name):
     """A path setting; a relative one is relative to the project, not to the working directory."""
     value = env.str(name, default="")

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-logger = logging.getLogger("payouts.fake_gateway")
+logger = logging.getLogger("tests.alipay_fake")
 
 FAKE_APP_ID = "2021000000000001"
 TRANSFER = "alipay.fund.trans.uni.transfer"
