@@ -48,9 +48,11 @@ test-calendar: $(VENV)/.installed
 browser:
 	@bin/ensure-chromium
 
+## lint: ruff, and the import contracts of pyproject.toml (no import runs back down the stack)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 ## messages: recompile the English catalogue after editing locale/en/LC_MESSAGES/django.po
 messages: $(VENV)/.installed

@@ -5,7 +5,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the project, before the app is loaded
-from portal.log_formats import FORMATTERS
+from portal.kernel.log_formats import FORMATTERS
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 # Two per core is the usual start for synchronous Django views that wait on PostgreSQL.

@@ -12,8 +12,8 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin_actions import ask_for_reason, reason_from
-from portal.audit import audit_record
+from portal.kernel.admin_actions import ask_for_reason, reason_from
+from portal.kernel.audit import audit_record
 
 from . import services
 from .models import Ambassador, Verification

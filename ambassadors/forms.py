@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import PortalForm
+from portal.kernel.forms import PortalForm
 
 from . import rules
 

@@ -3,8 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal import personal_data
-from portal.fields import EncryptedTextField
+from portal.kernel import personal_data
+from portal.kernel.fields import EncryptedTextField
 
 
 class ProgramState(models.TextChoices):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from portal.personal_data import normalise_email, normalise_id_number, normalise_name, normalise_phone
+from portal.kernel.personal_data import normalise_email, normalise_id_number, normalise_name, normalise_phone
 
 MINIMUM_AGE = 18
 # No living person was born earlier: a number that says year 1 or 1800 is made up, however right

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_record
-from portal.personal_data import keyed_hash
+from portal.kernel.audit import audit_record
+from portal.kernel.personal_data import keyed_hash
 
 from . import rules
 from .identity import identity_signal_record

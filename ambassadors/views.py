@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.throttle import attempt_count, attempts_exceeded
+from portal.kernel.throttle import attempt_count, attempts_exceeded
 
 from . import selectors, services
 from .decorators import ambassador_required

@@ -77,7 +77,7 @@ def create_customers():
     from django.utils import timezone
 
     from ambassadors.tests.factories import VerifiedAmbassadorFactory
-    from portal.models import User
+    from portal.kernel.models import User
     from referrals.models import Association, CustomerProfile
 
     ambassador = VerifiedAmbassadorFactory()
@@ -176,7 +176,7 @@ def verify(results, options):
     # The API stores events; workers apply them. Apply the backlog with two
     # worker processes at once (SKIP LOCKED shares it out) and time it.
     started = time.perf_counter()
-    drain = "from referrals.events import events_process; print(events_process())"
+    drain = "from referrals.billing.services import events_process; print(events_process())"
     workers = [
         subprocess.Popen(
             [sys.executable, "manage.py", "shell", "-c", drain],

@@ -34,7 +34,7 @@ def prepare():
     SETUP.recreate()
     script = (
         "from ambassadors.tests.factories import VerifiedAmbassadorFactory;"
-        "from referrals.services import referral_link_for;"
+        "from referrals.attribution.services import referral_link_for;"
         "print(referral_link_for(VerifiedAmbassadorFactory()).code)"
     )
     return manage("shell", "-c", script, capture=True).stdout.strip().splitlines()[-1]

@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness
-from portal.months import add_months, month_bounds
+from portal.kernel.months import add_months, month_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "portal_bench_export"
@@ -102,8 +102,8 @@ def ambassadors_create(count, rng):
     from django.utils import timezone
 
     from ambassadors.models import Ambassador, _normalise_payment_account
-    from portal.models import User
-    from portal.personal_data import keyed_hash, normalise_id_number, normalise_name, normalise_phone
+    from portal.kernel.models import User
+    from portal.kernel.personal_data import keyed_hash, normalise_id_number, normalise_name, normalise_phone
 
     password = make_password(None)
     verified = timezone.now() - timedelta(days=400)
@@ -194,8 +194,8 @@ def exporters_create():
     """A staff user who may export both sheets masked, and one in the finance group (full identities)."""
     from django.contrib.auth.models import Group, Permission
 
-    from portal.models import User
-    from portal.staff import FINANCE, staff_groups_sync
+    from portal.kernel.models import User
+    from portal.kernel.staff import FINANCE, staff_groups_sync
 
     staff_groups_sync()
     masked = User.objects.create_user(email=MASKED_EMAIL, password=None, is_staff=True)
@@ -281,7 +281,7 @@ def child(options):
     import tracemalloc
 
     from payouts import exports
-    from portal.models import User
+    from portal.kernel.models import User
 
     email = FULL_EMAIL if options.identity == "full" else MASKED_EMAIL
     with open(os.devnull, "wb") as devnull:

@@ -58,7 +58,7 @@ def create_ambassador():
     from django.contrib.auth.hashers import make_password
 
     from ambassadors.tests.factories import VerifiedAmbassadorFactory
-    from portal.models import User
+    from portal.kernel.models import User
 
     ambassador = VerifiedAmbassadorFactory()
     password = make_password(None)
@@ -115,10 +115,10 @@ def orders_add(ambassador, customers, start, stop, now):
 
 def views_for(rows):
     """name → (path, text the answer must contain)."""
-    from portal.api import PAGE_SIZE
+    from portal.shell.api import PAGE_SIZE
     from referrals.models import Order
-    from referrals.rebate_selectors import encode_cursor
-    from referrals.rebate_views import ORDERS_PER_PAGE
+    from referrals.rebates.selectors import encode_cursor
+    from referrals.rebates.views import ORDERS_PER_PAGE
 
     oldest = f"bench-{rows - 1:06d}"
 
@@ -153,7 +153,7 @@ def session_cookie(ambassador):
     from django.conf import settings
     from django.test import Client
 
-    from referrals.cookies import DEVICE_COOKIE
+    from referrals.attribution.cookies import DEVICE_COOKIE
 
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(ambassador.user)

@@ -76,7 +76,7 @@ def tables():
     """The table names, from the models (checked against TABLES, which the SQL below uses)."""
     from ambassadors.models import Ambassador
     from payouts.models import Entry, Posting, SettlementRun
-    from portal.models import User
+    from portal.kernel.models import User
     from referrals.models import Association, CustomerProfile, Order, RebateChange
 
     models = {
@@ -181,7 +181,7 @@ def engine_orders():
     from payouts.settlement import settlement_run
     from payouts.tests.helpers import paid_order, refund
     from referrals.models import Product, RuleSet
-    from referrals.rule_sets import rule_set_publish
+    from referrals.rebates.rule_sets import rule_set_publish
 
     rule_set = RuleSet.objects.create(month=date(2026, 1, 1), title="bench 2026", member_first_purchase_rate=RATE)
     rule_set.rebate_products.set(Product.objects.filter(code__in=["ecs", "rds"]))

@@ -21,9 +21,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from portal.audit import audit_record, audit_trail
-from portal.forms import MonthField, QueryForm
-from portal.months import MonthError, add_months, month_bounds, month_of, month_parse
+from portal.kernel.audit import audit_record, audit_trail
+from portal.kernel.forms import MonthField, QueryForm
+from portal.kernel.months import MonthError, add_months, month_bounds, month_of, month_parse
 
 from . import exports
 from .alipay import AlipayClient

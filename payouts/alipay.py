@@ -29,7 +29,7 @@ from alipay.utils import AliPayConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.money import round_yuan
+from portal.kernel.money import round_yuan
 
 logger = logging.getLogger("payouts.alipay")
 

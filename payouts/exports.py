@@ -9,7 +9,7 @@ write-only workbook (rows go to a temporary file, strings inline, no shared-stri
 into a temporary file that is streamed back.
 
 Bypassing import-export's formats bypasses their escaping too, so every text cell is escaped here
-with the portal's one function (`portal.spreadsheets.spreadsheet_safe`). Full names and ID
+with the portal's one function (`portal.kernel.spreadsheets.spreadsheet_safe`). Full names and ID
 numbers are written only for holders of `payouts.export_full_id_numbers`, and such an export is
 audited before its first row is written: a download cut off half way is on record too
 (DESIGN.md: that access is logged).
@@ -34,9 +34,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from portal.audit import audit_record
-from portal.months import month_of, month_parse
-from portal.spreadsheets import spreadsheet_safe
+from portal.kernel.audit import audit_record
+from portal.kernel.months import month_of, month_parse
+from portal.kernel.spreadsheets import spreadsheet_safe
 
 from .resources import SHANGHAI, PayoutSheetResource, TaxSheetResource
 

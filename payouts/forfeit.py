@@ -1,6 +1,6 @@
 """R10.2: cancelling the account forfeits the rebates not yet withdrawn."""
 
-from portal.audit import audit_record
+from portal.kernel.audit import audit_record
 
 from .ledger import Line, ambassadors_locked, balances_of, post
 from .models import Bucket, Posting

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import PortalForm, YuanField
+from portal.kernel.forms import PortalForm, YuanField
 
 
 class WithdrawalForm(PortalForm):

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
 from ambassadors.models import Ambassador
-from portal.money import ZERO, round_yuan
+from portal.kernel.money import ZERO, round_yuan
 
 from .models import Bucket, Entry, Posting
 

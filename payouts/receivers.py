@@ -8,8 +8,8 @@ from django.db.models import Sum
 from django.dispatch import receiver
 
 from ambassadors.models import Ambassador
-from portal.money import round_yuan
-from referrals.signals import bonus_granted, rebate_changed
+from portal.kernel.money import round_yuan
+from referrals.rebates.signals import bonus_granted, rebate_changed
 
 from .ledger import Line, ambassadors_locked, post
 from .models import Bucket, Entry, Posting

@@ -32,7 +32,7 @@ from django.utils.formats import get_format, sanitize_strftime_format
 from import_export import fields, resources, widgets
 
 from ambassadors.models import Ambassador
-from portal.months import month_bounds, month_of
+from portal.kernel.months import month_bounds, month_of
 
 from .models import TaxAssessment, Withdrawal
 

@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ambassadors.models import Ambassador
-from portal.money import ZERO, round_yuan
+from portal.kernel.money import ZERO, round_yuan
 from referrals.models import Order, QuarterlyBonus
 
 from .ledger import Line, ambassadors_locked, post

@@ -9,7 +9,7 @@ month's net total and each payment bears the difference."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal.money import ZERO, round_yuan
+from portal.kernel.money import ZERO, round_yuan
 
 DEDUCTION_FLAT = Decimal("800")  # when the income is at most 4,000
 DEDUCTION_SHARE = Decimal("0.20")  # above 4,000: 20% of the income

@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from portal.money import ZERO
-from portal.months import month_of
+from portal.kernel.money import ZERO
+from portal.kernel.months import month_of
 
 from .models import TaxAssessment
 from .tax import tax_for_net

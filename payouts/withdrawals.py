@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
-from portal.audit import audit_record
-from portal.money import AmountInvalid, parse_yuan, round_yuan
+from portal.kernel.audit import audit_record
+from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan
 
 from .alipay import AlipayClient, TransferOutcome, TransferStatus
 from .ledger import Line, ambassadors_locked, balances_of, post

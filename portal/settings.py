@@ -10,10 +10,10 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.csp import POLICY as CSP_POLICY
-from portal.log_formats import FORMATTERS
-from portal.secret_checks import weak_secrets
-from portal.spreadsheets import SafeCSV, SafeXLSX
+from portal.kernel.csp import POLICY as CSP_POLICY
+from portal.kernel.log_formats import FORMATTERS
+from portal.kernel.secret_checks import weak_secrets
+from portal.kernel.spreadsheets import SafeCSV, SafeXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,10 +67,13 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "portal",
+    # The stack, ground first (docs/ARCHITECTURE.md): the kernel (app label "portal", which owns
+    # the user model), the three apps, and the shell that composes them.
+    "portal.kernel",
     "ambassadors",
     "referrals",
     "payouts",
+    "portal.shell",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,12 +89,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "portal.health.HealthzMiddleware",  # first: probes by IP over plain HTTP (docs/DEPLOY.md)
+    "portal.shell.health.HealthzMiddleware",  # first: probes by IP over plain HTTP (docs/DEPLOY.md)
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "portal.middleware.NoStoreMiddleware",
+    "portal.kernel.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.middleware.NullCharactersRefusedMiddleware",
+    "portal.kernel.middleware.NullCharactersRefusedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,7 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "referrals.middleware.VisitorCookiesMiddleware",
+    "referrals.attribution.middleware.VisitorCookiesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -117,7 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.center",
+                "portal.shell.context_processors.center",
             ],
         },
     },
@@ -165,7 +168,7 @@ else:
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
-    "portal.auth_backends.AccountBackend",
+    "portal.shell.auth_backends.AccountBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,7 +194,7 @@ ACCOUNT_RATE_LIMITS = {
 # per-IP limits read the client from X-Forwarded-For: the entry this many proxies from the right,
 # the one the outermost trusted proxy appended. 0 ignores the header, which any client can write.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "portal.shell.adapters.AccountAdapter"
 # Personal API tokens open the API this many days after they are made (docs/SECURITY.md).
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 LOGIN_URL = "account_login"
@@ -245,14 +248,14 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_REFERRER_POLICY = "same-origin"
-# Content-Security-Policy: this site's files only, nothing inline (portal/csp.py, docs/SECURITY.md).
+# Content-Security-Policy: this site's files only, nothing inline (portal/kernel/csp.py, docs/SECURITY.md).
 SECURE_CSP = CSP_POLICY
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # django-import-export: staff import only with an explicit import_<model>
 # permission (not every staff user), and exports are csv or xlsx escaped by the
-# portal's one function (portal/spreadsheets.py); import-export's own escaping
+# portal's one function (portal/kernel/spreadsheets.py); import-export's own escaping
 # only drops a leading "=" and makes every number text, so it is off.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
@@ -279,7 +282,7 @@ REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=ALLOWED_HOST
 
 # Payouts (R11): withdrawals go to Alipay's fund transfer API in certificate mode
 # (python-alipay-sdk DCAliPay). The key and the three certificates are files; a
-# gateway URL other than Alipay's serves the local fake gateway (payouts/fake_gateway.py).
+# gateway URL other than Alipay's serves the local fake gateway (tests/alipay_fake/gateway.py).
 def _file(name):
     """A path setting; a relative one is relative to the project, not to the working directory."""
     value = env.str(name, default="")

@@ -5,12 +5,12 @@ from django.views.generic import RedirectView
 
 from ambassadors import views as ambassador_views
 from payouts import views as payout_views
-from referrals import api as referral_api
-from referrals import rebate_views
-from referrals import views as referral_views
+from referrals.attribution import views as referral_views
+from referrals.billing import views as referral_api
+from referrals.rebates import views as rebate_views
 
-from . import api, views
-from .admin_login import admin_login
+from .shell import api, views
+from .shell.admin_login import admin_login
 
 # Staff log into the admin through the same accounts and the same throttled
 # allauth login as everyone else.
@@ -50,4 +50,4 @@ urlpatterns = [
     path("api/v1/events", referral_api.events, name="api_events"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
 ]
-# /healthz is answered by portal.health.HealthzMiddleware, ahead of the host check and the HTTPS redirect.
+# /healthz is answered by portal.shell.health.HealthzMiddleware, ahead of the host check and the HTTPS redirect.

@@ -1,181 +1,20 @@
-"""Read-only staff views of links, visits and associations: they change only
-through the services, driven by visits and billing events."""
+"""The admin of referrals: each sub-package registers its own models here (Django finds
+`referrals.admin`), and the order's page, which shows what several of them did to an order,
+is composed here: billing's snapshots and import, and the risk desk's decisions."""
 
-from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.db import connection
-from django.http import QueryDict
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from import_export.admin import ImportExportModelAdmin
+from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
-from .admin_imports import SpreadsheetImportMixin
-from .admin_risk import RiskCaseAdmin, order_decisions  # noqa: F401  (registers the risk desk)
-from .events import events_retry
-from .imports import orders_import, segments_import
-from .models import (
-    Association,
-    AssociationRefusal,
-    CustomerProfile,
-    Event,
-    NewsEntry,
-    Order,
-    Product,
-    QuarterlyBonus,
-    RebateChange,
-    ReferralLink,
-    RuleSet,
-    Visit,
-)
-from .resources import ProductResource
-from .rule_sets import RuleSetError, rule_set_correct, rule_set_publish
+from portal.kernel.admin_read_only import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ReferralLink)
-class ReferralLinkAdmin(ReadOnlyAdmin):
-    list_display = ["code", "ambassador", "created_at"]
-    list_select_related = ["ambassador__user"]
-    search_fields = ["code", "ambassador__user__email"]
-
-
-@admin.register(Visit)
-class VisitAdmin(ReadOnlyAdmin):
-    list_display = ["visited_at", "code", "ambassador", "outcome", "landing"]
-    list_filter = ["outcome"]
-    list_select_related = ["ambassador__user"]
-    search_fields = ["code"]
-    date_hierarchy = "visited_at"
-    show_full_result_count = False  # no COUNT(*) over millions of clicks
-
-
-@admin.register(Association)
-class AssociationAdmin(ReadOnlyAdmin):
-    list_display = ["customer", "ambassador", "started_at", "expires_at", "ended_at", "end_reason"]
-    list_filter = ["end_reason"]
-    list_select_related = ["customer", "ambassador__user"]
-    search_fields = ["customer__email", "ambassador__user__email"]
-    date_hierarchy = "started_at"
-
-
-@admin.register(AssociationRefusal)
-class AssociationRefusalAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "customer", "ambassador", "reason", "detail"]
-    list_filter = ["reason"]
-    list_select_related = ["customer", "ambassador__user"]
-    search_fields = ["customer__email", "ambassador__user__email"]
-
-
-@admin.register(CustomerProfile)
-class CustomerProfileAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
-    list_display = ["customer", "segment", "became_old_at"]
-    list_filter = ["segment"]
-    list_select_related = ["customer"]
-    search_fields = ["customer__email"]
-    import_function = staticmethod(segments_import)
-
-    def get_object(self, request, object_id, from_field=None):
-        """The key is the customer's id, through a relation: Django keeps an integer lookup within
-        its column's range only on integer fields themselves, so an id past the range would reach
-        the database (an overflow, a 500). Such an id is no profile."""
-        low, high = connection.ops.integer_field_range("BigIntegerField")
-        try:
-            if not low <= int(object_id) <= high:
-                return None
-        except ValueError:
-            return None
-        return super().get_object(request, object_id, from_field)
-
-    import_permission = "referrals.import_customerprofile"
-    import_title = gettext_lazy("导入客户类型")
-    import_help = gettext_lazy(
-        "两列：customer（账户 ID）与 segment（normal、cbm 或 partner），与 customer.updated 事件经过同一套校验和服务；"
-        "任何一行有误，整个文件都不导入。"
-    )
-
-
-@admin.register(Product)
-class ProductAdmin(ImportExportModelAdmin):
-    """Edited here or imported from xlsx/csv (permission `import_product`)."""
-
-    resource_classes = [ProductResource]
-    list_display = ["code", "name", "category"]
-    list_filter = ["category"]
-    search_fields = ["code", "name"]
-
-    def export_action(self, request):
-        """The export follows the change list's filters from the query string; one that is not a
-        filter of this list is said so, on the export page answered with 400 (import-export
-        itself lets the admin's IncorrectLookupParameters through as a 500)."""
-        try:
-            self.get_export_queryset(request)
-        except IncorrectLookupParameters:
-            messages.error(request, _("导出链接中有产品列表没有的筛选条件，请从产品列表重新进入导出。"))
-            request.GET = QueryDict()
-            response = super().export_action(request)
-            response.status_code = 400
-            return response
-        return super().export_action(request)
-
-
-@admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
-    """Drafts are edited; published rule sets are read-only, corrected by a new version (R5.6)."""
-
-    list_display = ["month", "version", "title", "status", "published_at", "member_first_purchase_rate"]
-    list_filter = ["status"]
-    filter_horizontal = ["rebate_products"]
-    actions = ["publish", "correct"]
-    readonly_fields = ["status", "published_at"]
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj and obj.is_published)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["status", "published_at", "version"] if obj else ["status", "published_at"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            latest = RuleSet.objects.filter(month=obj.month).order_by("-version").first()
-            obj.version = latest.version + 1 if latest else 1
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description=_("发布所选草稿"), permissions=["publish"])
-    def publish(self, request, queryset):
-        for rule_set in queryset.filter(status=RuleSet.Status.DRAFT):
-            try:
-                rule_set_publish(rule_set=rule_set, actor=request.user)
-                messages.success(request, _("已发布：%(rule_set)s") % {"rule_set": rule_set})
-            except RuleSetError as refusal:
-                messages.error(request, f"{rule_set}: {refusal.message}")
-
-    @admin.action(description=_("为所选规则创建修订草稿"), permissions=["publish"])
-    def correct(self, request, queryset):
-        for rule_set in queryset.filter(status=RuleSet.Status.PUBLISHED):
-            draft = rule_set_correct(rule_set=rule_set, actor=request.user)
-            messages.success(request, _("已创建修订草稿：%(rule_set)s") % {"rule_set": draft})
-
-    def has_publish_permission(self, request):
-        return request.user.has_perm("referrals.publish_ruleset")
-
-
-@admin.register(NewsEntry)
-class NewsEntryAdmin(admin.ModelAdmin):
-    list_display = ["published_at", "title", "rule_set"]
-    readonly_fields = ["rule_set"]
+from .attribution import admin as attribution_admin  # noqa: F401  (registers its admin)
+from .billing import admin as billing_admin  # noqa: F401  (registers its admin)
+from .billing.admin import SpreadsheetImportMixin
+from .billing.imports import orders_import
+from .models import Order
+from .rebates import admin as rebates_admin  # noqa: F401  (registers its admin)
+from .risk import admin as risk_admin  # noqa: F401  (registers the risk desk)
+from .risk.admin import order_decisions
 
 
 @admin.register(Order)
@@ -213,43 +52,3 @@ class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
         "activity, amount, period_days, placed_at, status, paid_at, refunded_amount, refunded_at, version。"
         "与事件接口经过同一套校验和服务；任何一行有误，整个文件都不导入。"
     )
-
-
-@admin.register(RebateChange)
-class RebateChangeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "order", "cause", "before", "after", "after_settlement"]
-    list_filter = ["cause", "after_settlement"]
-    list_select_related = ["order"]
-    search_fields = ["order__billing_id"]
-
-
-@admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    """Events as stored: identity values are keyed hashes (referrals.event_identity)."""
-
-    list_display = ["received_at", "id", "type", "status", "attempts", "next_attempt_at"]
-    list_filter = ["status", "type"]
-    search_fields = ["id"]
-    show_full_result_count = False
-    actions = ["retry_failed"]
-
-    @admin.action(description=gettext_lazy("重新处理所选的失败事件"), permissions=["retry"])
-    def retry_failed(self, request, queryset):
-        retried = events_retry(event_ids=list(queryset.values_list("pk", flat=True)), actor=request.user)
-        if retried:
-            messages.success(
-                request,
-                ngettext("已安排 %(n)d 个事件重新处理。", "已安排 %(n)d 个事件重新处理。", retried) % {"n": retried},
-            )
-        else:
-            messages.warning(request, _("所选事件中没有处理失败的事件。"))
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("referrals.retry_event")
-
-
-@admin.register(QuarterlyBonus)
-class QuarterlyBonusAdmin(ReadOnlyAdmin):
-    list_display = ["quarter", "ambassador", "qualifying_orders", "amount", "settles_on"]
-    list_select_related = ["ambassador__user"]
-    date_hierarchy = "quarter"

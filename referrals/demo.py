@@ -8,13 +8,13 @@ from django.utils import timezone
 from ambassadors import services as ambassador_services
 from ambassadors.identity import identity_signal_record
 from ambassadors.models import IdentitySignal
-from portal.months import add_months, month_of
+from portal.kernel.months import add_months, month_of
 
-from . import services
-from .cookies import ReferralVisit
+from .attribution import services
+from .attribution.cookies import ReferralVisit
 from .models import Product, RuleSet
-from .orders import OrderSnapshot, order_snapshot_apply
-from .rule_sets import rule_set_publish
+from .rebates.rule_sets import rule_set_publish
+from .rebates.services import OrderSnapshot, order_snapshot_apply
 
 # Orders placed fewer days ago than this are this month's in the demo, whatever the day.
 RECENT_DAYS = 30

@@ -2,11 +2,11 @@
 
 from django_q.tasks import async_task
 
-from .bonus import previous_quarter_bonus_compute
-from .events import events_process
-from .risk import risk_scan
-from .services import associations_expire
-from .visit_log import visit_log_flush
+from .attribution.services import associations_expire
+from .attribution.visit_log import visit_log_flush
+from .billing.services import events_process
+from .rebates.bonus import previous_quarter_bonus_compute
+from .risk.services import risk_scan
 
 
 def flush_visits():

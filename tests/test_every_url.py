@@ -16,7 +16,7 @@ path that answers 403, a fixed redirect, and the admin for a user who is not sta
 one hostile POST (the permission check or the redirect comes first). The demo is loaded once for
 the module.
 
-The events API's POST body is left to its own tests (referrals/tests/test_events_api.py): it is
+The events API's POST body is left to its own tests (referrals/tests/billing/test_events_api.py): it is
 signed, and an unsigned body is refused before it is read.
 """
 
@@ -37,8 +37,8 @@ from django.urls.exceptions import Resolver404
 from django.views.generic import RedirectView
 
 from ambassadors.models import Ambassador, Verification
-from portal.api_tokens import api_token_create
-from portal.models import ApiToken, User
+from portal.kernel.api_tokens import api_token_create
+from portal.kernel.models import ApiToken, User
 from referrals.models import ReferralLink
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ QUERIES = [
     "month=a&month=b&page=1&page=2&status=pending&status=settled&q=a&q=b&format=csv&format=xlsx&view=x&view=y",
     f"month={LONG}&format=csv&state__exact=<script>&requested_at__gte=garbage&id__gt=abc&verified_at__isnull=maybe",
     "month=0000-01&format=xlsx&page=abc&p=abc&before=garbage&to=//evil.example/&next=//evil.example/&o=-&type=",
-    "q=%00&to=%00",  # a NUL: refused before any view (portal.middleware)
+    "q=%00&to=%00",  # a NUL: refused before any view (portal.kernel.middleware)
 ]
 # An admin object's pages read only these of the query string.
 OBJECT_QUERIES = ["", "_changelist_filters=%ff%fe&_popup=1&_to_field=password&_to_field=id"]

@@ -19,10 +19,10 @@ from import_export.admin import ExportMixin
 from ambassadors.tests.factories import BoundAmbassadorFactory, UserFactory
 from payouts import exports
 from payouts.tests.test_exports import paid_withdrawal, staff_in
-from portal.spreadsheets import spreadsheet_safe
-from portal.staff import FINANCE, OPERATIONS
+from portal.kernel.spreadsheets import spreadsheet_safe
+from portal.kernel.staff import FINANCE, OPERATIONS
 from referrals.models import Order, Product
-from referrals.tests.test_rebate_pages import make_order
+from referrals.tests.rebates.test_rebate_pages import make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ fix the values themselves, can never change.
 
 from django.db import migrations
 
-from portal.db import postgresql_only
+from portal.kernel.db import postgresql_only
 
 CREATE = r"""
 CREATE OR REPLACE FUNCTION ambassadors_binding_guard() RETURNS trigger AS $$

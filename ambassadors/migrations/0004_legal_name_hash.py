@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from portal.db import postgresql_only
+from portal.kernel.db import postgresql_only
 
 # The guard of 0002, now also holding the legal name's hash: with it, every
 # bound value has a hash that no session can change, key rotation included.

@@ -1,12 +1,12 @@
 import itertools
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 
 from ambassadors.models import Ambassador
 from ambassadors.rules import id_check_character
-from portal.models import User
-from portal.personal_data import keyed_hash
+from portal.kernel.personal_data import keyed_hash
 
 _sequence = itertools.count(1)
 
@@ -20,7 +20,7 @@ def make_id_number(birth="19900101", area="110105", sequence=None):
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = User
+        model = settings.AUTH_USER_MODEL
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")

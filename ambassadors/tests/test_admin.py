@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from ambassadors import services
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, make_id_number
-from portal.models import AuditEntry
-from portal.staff import FINANCE, RISK, staff_groups_sync
+from portal.kernel.models import AuditEntry
+from portal.kernel.staff import FINANCE, RISK, staff_groups_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from ambassadors.models import Ambassador, BindingChangeError
 from ambassadors.tests.factories import BoundAmbassadorFactory, UserFactory, make_id_number
-from portal.personal_data import keyed_hash
+from portal.kernel.personal_data import keyed_hash
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from ambassadors.identity import identity_signal_record, same_person_group, shared_signal_kinds
 from ambassadors.models import IdentitySignal, SamePersonLink
 from ambassadors.tests.factories import UserFactory
-from portal.personal_data import keyed_hash
+from portal.kernel.personal_data import keyed_hash
 
 pytestmark = pytest.mark.django_db
 Kind = IdentitySignal.Kind

@@ -11,8 +11,8 @@ from ambassadors.tests.factories import (
     VerifiedAmbassadorFactory,
     make_id_number,
 )
-from portal.audit import audit_trail
-from portal.personal_data import keyed_hash
+from portal.kernel.audit import audit_trail
+from portal.kernel.personal_data import keyed_hash
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from ambassadors.tests.factories import (
     VerifiedAmbassadorFactory,
     make_id_number,
 )
-from portal.personal_data import keyed_hash
+from portal.kernel.personal_data import keyed_hash
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ a balance is only ever corrected by a new posting. The function is portal's (000
 
 from django.db import migrations
 
-from portal.db import postgresql_only
+from portal.kernel.db import postgresql_only
 
 TABLES = ("payouts_posting", "payouts_entry")
 

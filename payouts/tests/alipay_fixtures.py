@@ -8,7 +8,7 @@ gateway with an empty record of payments.
 import pytest
 
 from payouts.alipay import AlipayClient
-from payouts.fake_gateway import FakeAlipayGateway, generate_keys
+from tests.alipay_fake.gateway import FakeAlipayGateway, generate_keys
 
 __all__ = ["alipay_keys", "alipay_gateway", "alipay_client", "alipay_settings"]
 

@@ -5,7 +5,7 @@ import pytest
 
 from ambassadors.tests.factories import BoundAmbassadorFactory
 from referrals.models import Product, RuleSet
-from referrals.rule_sets import rule_set_publish
+from referrals.rebates.rule_sets import rule_set_publish
 
 from .alipay_fixtures import *  # noqa: F403  (the fake Alipay gateway and a client pointed at it)
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ambassadors.tests.factories import UserFactory
+from referrals.attribution.services import association_apply
 from referrals.models import Order, Product
-from referrals.orders import OrderSnapshot, order_snapshot_apply
-from referrals.services import association_apply
+from referrals.rebates.services import OrderSnapshot, order_snapshot_apply
 from referrals.tests.factories import visit_to
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

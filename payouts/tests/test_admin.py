@@ -17,9 +17,9 @@ from payouts.ledger import Line, balances_of, post
 from payouts.models import Bucket, Posting, SettlementRun, TaxAssessment, Withdrawal
 from payouts.settlement import settlement_run
 from payouts.withdrawals import withdrawal_request
-from portal.models import AuditEntry
-from portal.staff import FINANCE, OPERATIONS
-from portal.tests.test_months import HOSTILE_MONTHS
+from portal.kernel.models import AuditEntry
+from portal.kernel.staff import FINANCE, OPERATIONS
+from portal.tests.kernel.test_months import HOSTILE_MONTHS
 
 from .helpers import paid_order
 from .test_exports import csv_rows, exporter_without_identities, paid_withdrawal, staff_in, xlsx_rows

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from payouts.alipay import AlipayClient, TransferOutcome, TransferStatus, outcome_of_query, outcome_of_transfer
-from payouts.fake_gateway import TRANSFER
 from payouts.tests.alipay_fixtures import *  # noqa: F403  (the fixtures, until the conftest imports them)
 from payouts.tests.alipay_fixtures import CLIENT_TIMEOUT_SECONDS, GATEWAY_SLOW_SECONDS
+from tests.alipay_fake.gateway import TRANSFER
 
 
 def pay(client, out_biz_no="W-1", amount="12.30"):

@@ -26,9 +26,9 @@ from payouts.resources import PayoutSheetResource
 from payouts.settlement import settlement_run
 from payouts.tax_records import tax_assess
 from payouts.withdrawals import withdrawal_request
-from portal import personal_data
-from portal.models import AuditEntry
-from portal.staff import FINANCE, staff_groups_sync
+from portal.kernel import personal_data
+from portal.kernel.models import AuditEntry
+from portal.kernel.staff import FINANCE, staff_groups_sync
 
 from .helpers import paid_order
 

@@ -53,7 +53,13 @@ from hypothesis.stateful import (
 
 from ambassadors.tests.factories import BoundAmbassadorFactory
 from payouts.alipay import AlipayClient
-from payouts.fake_gateway import (
+from payouts.ledger import balances_of
+from payouts.models import Bucket, Entry, Posting, TaxAssessment, Withdrawal
+from payouts.settlement import settlement_run
+from payouts.withdrawals import WithdrawalRefused, withdrawal_request, withdrawal_submit, withdrawals_reconcile
+from portal.kernel.money import ZERO, round_yuan
+from referrals.models import Order
+from tests.alipay_fake.gateway import (
     BAD_SIGNATURE,
     BUSINESS_FAILURES,
     SERVICE_UNAVAILABLE,
@@ -62,12 +68,6 @@ from payouts.fake_gateway import (
     TIMEOUT_AFTER_PAYING,
     FakeAlipayGateway,
 )
-from payouts.ledger import balances_of
-from payouts.models import Bucket, Entry, Posting, TaxAssessment, Withdrawal
-from payouts.settlement import settlement_run
-from payouts.withdrawals import WithdrawalRefused, withdrawal_request, withdrawal_submit, withdrawals_reconcile
-from portal.money import ZERO, round_yuan
-from referrals.models import Order
 
 from .alipay_fixtures import CLIENT_TIMEOUT_SECONDS, GATEWAY_SLOW_SECONDS
 from .helpers import SHANGHAI, paid_order, refund

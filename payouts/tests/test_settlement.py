@@ -9,8 +9,8 @@ import pytest
 from payouts.ledger import balances_of
 from payouts.models import Entry, Posting
 from payouts.settlement import settlement_run
-from referrals.bonus import quarterly_bonus_compute
 from referrals.models import Order, RuleSet
+from referrals.rebates.bonus import quarterly_bonus_compute
 
 from .helpers import paid_order, refund
 

@@ -19,7 +19,7 @@ from payouts.withdrawals import (
     withdrawal_submit,
     withdrawals_reconcile,
 )
-from portal import personal_data
+from portal.kernel import personal_data
 
 from .helpers import paid_order
 

@@ -14,8 +14,8 @@ BATCH = 1000
 
 
 def hash_identity_in_stored_events(apps, schema_editor):
-    from referrals.event_identity import identity_stored, is_stored_form
-    from referrals.events import event_body_digest
+    from referrals.billing.identity import identity_stored, is_stored_form
+    from referrals.billing.services import event_body_digest
 
     Event = apps.get_model("referrals", "Event")
     changed = []

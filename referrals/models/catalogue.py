@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.money import AmountInvalid, parse_yuan
+from portal.kernel.money import AmountInvalid, parse_yuan
 
 
 class Product(models.Model):

@@ -11,7 +11,7 @@ class Event(models.Model):
 
     Its body is kept so that applying it can be retried until it succeeds,
     with billing's identity values replaced by their keyed hashes
-    (`referrals.event_identity`); a keyed digest of the body as received tells
+    (`referrals.billing.identity`); a keyed digest of the body as received tells
     a replay from a conflicting reuse of the id."""
 
     class Status(models.TextChoices):

@@ -28,7 +28,7 @@ class ReferralLink(models.Model):
 class Visit(models.Model):
     """One click on an exclusive link, with what came of it.
 
-    Anonymous clicks are buffered and written in batches (referrals.visit_log);
+    Anonymous clicks are buffered and written in batches (referrals.attribution.visit_log);
     the id is chosen at the click, so a batch written twice stores each once.
     """
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
+from portal.kernel.staff import OPERATIONS
 from referrals.models import Product, RuleSet
-from referrals.rule_sets import rule_set_publish
+from referrals.rebates.rule_sets import rule_set_publish
+from referrals.tests.staff import staff_in
 
 
 @pytest.fixture
@@ -29,3 +31,10 @@ def current_rules(db):
     )
     rule_set.rebate_products.set(Product.objects.filter(code__in=["ecs", "rds", "vhost-shared"]))
     return rule_set_publish(rule_set=rule_set, actor=None)
+
+
+@pytest.fixture
+def operations(client):
+    """A client logged in as a member of the operations group (imports, products, rule sets)."""
+    client.force_login(staff_in(OPERATIONS))
+    return client

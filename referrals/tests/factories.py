@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from referrals.cookies import ReferralVisit
-from referrals.services import referral_link_for
+from referrals.attribution.cookies import ReferralVisit
+from referrals.attribution.services import referral_link_for
 
 
 def link_of(ambassador):

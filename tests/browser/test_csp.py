@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
-from portal.management.commands.load_demo import DEMO_PASSWORD
+from portal.shell.management.commands.load_demo import DEMO_PASSWORD
 from portal.urls import center_patterns
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,7 +60,7 @@ def admin_paths():
     """Every registered model's list, first object and add page, and its import and export pages."""
     from django.test import RequestFactory
 
-    from portal.models import User
+    from portal.kernel.models import User
 
     request = RequestFactory().get("/admin/")
     request.user = User.objects.get(email="admin@demo.local")

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from payouts.models import TaxAssessment, Withdrawal
 from payouts.resources import SHANGHAI
-from portal.management.commands.load_demo import DEMO_PASSWORD
-from portal.models import AuditEntry, User
+from portal.kernel.models import AuditEntry, User
+from portal.shell.management.commands.load_demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

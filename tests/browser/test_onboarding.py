@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ambassadors.tests.factories import UserFactory, make_id_number
-from portal.staff import RISK, staff_groups_sync
+from portal.kernel.staff import RISK, staff_groups_sync
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

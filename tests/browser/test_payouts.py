@@ -10,7 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from payouts.tests.alipay_fixtures import *  # noqa: F403  (the fake gateway the withdrawal is paid by)
-from portal.management.commands.load_demo import DEMO_PASSWORD
+from portal.shell.management.commands.load_demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

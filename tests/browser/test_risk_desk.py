@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from portal.management.commands.load_demo import DEMO_PASSWORD
-from portal.money import round_yuan
+from portal.kernel.money import round_yuan
+from portal.shell.management.commands.load_demo import DEMO_PASSWORD
 from referrals.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

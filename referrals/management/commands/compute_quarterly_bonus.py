@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.bonus import quarterly_bonus_compute
+from referrals.rebates.bonus import quarterly_bonus_compute
 
 
 class Command(BaseCommand):

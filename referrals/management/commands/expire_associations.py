@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from referrals.services import associations_expire
+from referrals.attribution.services import associations_expire
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from referrals.visit_log import visit_log_flush, visit_log_pending
+from referrals.attribution.visit_log import visit_log_flush, visit_log_pending
 
 
 class Command(BaseCommand):

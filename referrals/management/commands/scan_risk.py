@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.risk import risk_scan
+from referrals.risk.services import risk_scan
 
 
 class Command(BaseCommand):

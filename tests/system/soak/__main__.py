@@ -248,8 +248,8 @@ def _drain(run, budget):
 
     from payouts.models import Withdrawal
     from payouts.withdrawals import STALE_AFTER, UNSENT_AFTER, withdrawals_reconcile
+    from referrals.attribution.visit_log import BUFFER_KEY, PROCESSING_KEY, SEND_INTERVAL
     from referrals.models import Event
-    from referrals.visit_log import BUFFER_KEY, PROCESSING_KEY, SEND_INTERVAL
 
     run.shape.gateway.stall(0)
     time.sleep(2 * SEND_INTERVAL)  # the web processes send their last clicks to Redis

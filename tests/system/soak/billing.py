@@ -51,7 +51,7 @@ class Delivery:
     @property
     def digest(self):
         """The portal's keyed digest of this body, as stored with the event."""
-        from referrals.events import event_body_digest
+        from referrals.billing.services import event_body_digest
 
         return event_body_digest(self.raw)
 

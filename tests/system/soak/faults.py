@@ -13,7 +13,7 @@ cluster is always restarted before the workers are asked to drain.
 
 import threading
 
-from payouts import fake_gateway
+from tests.alipay_fake import gateway as fake_gateway
 
 RESTART_AFTER_SHORT = 6
 RESTART_AFTER_LONG = 15

@@ -75,7 +75,7 @@ def rule_set_publish_current(staff):
     from django.utils import timezone
 
     from referrals.models import Product, RuleSet
-    from referrals.rule_sets import rule_set_publish
+    from referrals.rebates.rule_sets import rule_set_publish
 
     month = (timezone.localdate() - timedelta(days=120)).replace(day=1)
     rule_set = RuleSet.objects.create(
@@ -95,8 +95,8 @@ def rule_set_publish_current(staff):
 
 def ambassadors_make(count, staff, password_hash):
     from ambassadors import services
-    from portal.models import User
-    from referrals.services import referral_link_for
+    from portal.kernel.models import User
+    from referrals.attribution.services import referral_link_for
 
     made = []
     for number in range(count):
@@ -120,9 +120,9 @@ def ambassadors_make(count, staff, password_hash):
 def customers_make(*, established, returning, ambassadors, password_hash, rng):
     from django.utils import timezone
 
-    from portal.models import User
-    from referrals.cookies import ReferralVisit
-    from referrals.services import association_apply
+    from portal.kernel.models import User
+    from referrals.attribution.cookies import ReferralVisit
+    from referrals.attribution.services import association_apply
 
     users = User.objects.bulk_create(
         [User(email=f"established{n}@soak.example", password=password_hash) for n in range(established)]
@@ -149,8 +149,8 @@ def prepare(*, ambassadors, established, returning, rng):
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
-    from portal.models import User
-    from portal.staff import RISK
+    from portal.kernel.models import User
+    from portal.kernel.staff import RISK
     from referrals.models import Product
 
     if not Product.objects.exists():

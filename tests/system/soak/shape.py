@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from payouts.fake_gateway import FakeAlipayGateway, generate_keys
+from tests.alipay_fake.gateway import FakeAlipayGateway, generate_keys
 
 ROOT = Path(__file__).resolve().parents[3]
 DATABASE = "portal_soak"

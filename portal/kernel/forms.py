@@ -1,0 +1,70 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from .money import AmountInvalid, parse_yuan
+from .months import MonthError, month_of, month_parse
+
+
+class PortalForm(forms.Form):
+    """Labels without Django's trailing colon, which reads wrong in Chinese."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class YuanField(forms.DecimalField):
+    """An amount of yuan, read by `portal.kernel.money.parse_yuan` like every other amount:
+    Django's DecimalField would take "1e3", "1_000", "+5" and full-width digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_yuan(str(value).strip())
+        except AmountInvalid as invalid:
+            if invalid.code == "places":
+                raise ValidationError(
+                    self.error_messages["max_decimal_places"], code="max_decimal_places", params={"max": 2}
+                ) from None
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MonthField(forms.Field):
+    """A month typed as "YYYY-MM" (`portal.kernel.months.month_parse`), cleaned to its first day."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if hasattr(value, "year"):  # an initial date
+            return month_of(value)
+        try:
+            return month_parse(value)
+        except MonthError as error:
+            raise ValidationError(error.message, code="invalid_month") from None
+
+
+class QueryForm(PortalForm):
+    """Filters read from a query string. A filter given twice (`?month=a&month=b`) is refused
+    rather than one of the values silently chosen."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if isinstance(self.data, QueryDict):
+            for name in self.fields:
+                if len(self.data.getlist(self.add_prefix(name))) > 1:
+                    self.add_error(name, _("只能填写一个值。"))
+        return cleaned
+
+    def error_list(self):
+        """[{"field", "message"}], as the JSON APIs answer a 400."""
+        return [
+            {"field": field, "message": str(message)} for field, messages in self.errors.items() for message in messages
+        ]

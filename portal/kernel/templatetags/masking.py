@@ -1,0 +1,13 @@
+"""Template filters that show personal data masked, never in clear."""
+
+from django import template
+
+from portal.kernel import personal_data
+
+register = template.Library()
+
+
+@register.filter
+def masked_account(user):
+    """A customer as an ambassador may see them: the email, masked."""
+    return personal_data.mask_email(user.email)

@@ -1,0 +1,1 @@
+"""The shell: pages and services that compose the apps. No app imports it."""

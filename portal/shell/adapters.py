@@ -1,0 +1,28 @@
+import logging
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+
+from referrals.attribution.services import referral_apply_at_login
+
+logger = logging.getLogger(__name__)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def login(self, request, user):
+        """Sign-up and log-in both end here: apply the visit the referral cookie
+        carries (R3.3) and remember the device (R9.1). The session is rotated by
+        the log-in, so the cookie, not the session, carries the visit."""
+        super().login(request, user)
+        referral_apply_at_login(request, user)
+
+    def get_client_ip(self, request):
+        """The client's address, as the outermost trusted proxy saw it (ALLAUTH_TRUSTED_PROXY_COUNT).
+
+        A request whose X-Forwarded-For names fewer hops than there are trusted proxies did not
+        come through them; allauth raises ImproperlyConfigured for it, which would be a 500."""
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            logger.warning("X-Forwarded-For has fewer entries than TRUSTED_PROXY_COUNT; request refused")
+            raise PermissionDenied("X-Forwarded-For does not match TRUSTED_PROXY_COUNT") from None

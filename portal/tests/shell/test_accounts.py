@@ -1,0 +1,145 @@
+"""Accounts: email sign-up and log-in, throttling, staff through the same login."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from ambassadors.tests.factories import UserFactory
+from portal.kernel.models import AuditEntry, User
+from portal.kernel.staff import FINANCE, GROUP_PERMISSIONS, RISK, staff_groups_sync
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery"
+
+
+def test_sign_up_by_email_gives_a_public_uid(client):
+    client.post(
+        reverse("account_signup"),
+        {"email": "new@example.com", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"},
+    )
+    account = User.objects.get(email="new@example.com")
+    assert account.uid is not None
+    assert client.get("/api/v1/me").json()["email"] == "new@example.com"
+
+
+def test_failed_logins_are_throttled(client, user):
+    def attempt(password):
+        return client.post(reverse("account_login"), {"login": user.email, "password": password})
+
+    for _ in range(5):
+        assert attempt("wrong").status_code == 200
+    # Past the limit even the right password is refused for a while.
+    answer = attempt(PASSWORD)
+    assert "登录失败次数过多" in answer.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_login_is_the_portal_login(client):
+    answer = client.get("/admin/")
+    assert answer.status_code == 302
+    follow = client.get(answer.url)
+    assert follow.status_code == 302
+    assert follow.url.startswith(reverse("account_login"))
+
+
+def test_an_ambassador_cannot_reach_the_admin(client, verified_ambassador):
+    client.force_login(verified_ambassador.user)
+    assert client.get("/admin/ambassadors/verification/").status_code == 302
+    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_the_admin_takes_no_password_guesses(client, verified_ambassador):
+    """Django's own admin form would let any account guess staff passwords without a limit:
+    the admin's log-in only ever sends to the throttled portal log-in."""
+    staff = UserFactory(is_staff=True)
+    for _ in range(8):
+        answer = client.post("/admin/login/", {"username": staff.email, "password": "guess"})
+        assert answer.status_code == 302 and answer.url.startswith(reverse("account_login"))
+    client.force_login(verified_ambassador.user)
+    answer = client.post("/admin/login/", {"username": staff.email, "password": "guess"})
+    assert answer.status_code == 403 and b"password" not in answer.content.lower()
+
+
+def test_the_admin_login_sends_staff_on_and_refuses_other_sites(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get("/admin/login/?next=/admin/portal/").url == "/admin/portal/"
+    assert client.get("/admin/login/?next=https://evil.example/").url == "/admin/"
+
+
+def test_staff_groups_hold_exactly_their_permissions():
+    staff_groups_sync()
+    staff_groups_sync()  # idempotent
+    for name in GROUP_PERMISSIONS:
+        held = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
+        assert held == set(GROUP_PERMISSIONS[name])
+
+
+def _staff(group):
+    staff_groups_sync()
+    member = User.objects.create_user(email=f"{group}@example.com", password=PASSWORD, is_staff=True)
+    member.groups.add(Group.objects.get(name=group))
+    return member
+
+
+def test_finance_cannot_decide_a_verification(client, ambassador):
+    from ambassadors import services
+    from ambassadors.tests.factories import make_id_number
+
+    verification = services.verification_submit(
+        ambassador=ambassador, legal_name="张三", id_number=make_id_number(), phone="13812345678", consent=True
+    )
+    client.force_login(_staff(FINANCE))
+    url = reverse("admin:ambassadors_verification_change", args=[verification.pk])
+    assert client.post(url, {"decision": "approve"}).status_code == 403
+    verification.refresh_from_db()
+    assert verification.status == "submitted"
+
+
+def test_risk_decides_a_verification_in_the_admin(client, ambassador):
+    from ambassadors import services
+    from ambassadors.tests.factories import make_id_number
+
+    verification = services.verification_submit(
+        ambassador=ambassador, legal_name="张三", id_number=make_id_number(), phone="13812345678", consent=True
+    )
+    reviewer = _staff(RISK)
+    client.force_login(reviewer)
+    url = reverse("admin:ambassadors_verification_change", args=[verification.pk])
+    answer = client.post(url, {"decision": "reject", "reason": ""})
+    assert "驳回时必须填写原因" in answer.content.decode()
+    client.post(url, {"decision": "reject", "reason": "照片不清晰"})
+    verification.refresh_from_db()
+    assert (verification.status, verification.reject_reason, verification.decided_by) == (
+        "rejected",
+        "照片不清晰",
+        reviewer,
+    )
+
+
+def test_the_audit_log_cannot_be_edited_or_deleted_in_the_admin(admin_client, ambassador):
+    entry = AuditEntry.objects.create(action="x", target_type="t", target_id="1")
+    change = reverse("admin:portal_auditentry_change", args=[entry.pk])
+    admin_client.post(change, {"action": "y"})
+    admin_client.post(reverse("admin:portal_auditentry_delete", args=[entry.pk]), {"post": "yes"})
+    entry.refresh_from_db()
+    assert entry.action == "x"
+    assert admin_client.get(reverse("admin:portal_auditentry_add")).status_code == 403
+
+
+def test_a_refused_decision_is_shown_without_a_success_message(client):
+    from ambassadors import services
+    from ambassadors.tests.factories import AmbassadorFactory, VerifiedAmbassadorFactory, make_id_number
+
+    number = make_id_number()
+    waiting = services.verification_submit(
+        ambassador=AmbassadorFactory(), legal_name="张三", id_number=number, phone="13812345678", consent=True
+    )
+    VerifiedAmbassadorFactory(id_number=number, id_number_hash=waiting.id_number_hash)  # verified elsewhere meanwhile
+    client.force_login(_staff(RISK))
+    url = reverse("admin:ambassadors_verification_change", args=[waiting.pk])
+    page = client.post(url, {"decision": "approve"}, follow=True).content.decode()
+    assert "已自动驳回" in page and "该身份证号已认证过其他云大使账户" in page
+    assert "成功" not in page
+    waiting.refresh_from_db()
+    assert waiting.status == "rejected"

@@ -1,0 +1,86 @@
+"""The two cookies of the exclusive link (DESIGN.md, "Exclusive link").
+
+The referral cookie carries the visit (link code, visit id), signed with its
+own salt; its signing time is the visit time, and it is refused after the
+association window. The device cookie is a long-lived random id, signed so
+it cannot be forged to collide with someone else's device.
+"""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core import signing
+
+from .rules import attribution_model
+
+REFERRAL_COOKIE = "portal_ref"
+REFERRAL_SALT = "referrals.referral-cookie"
+DEVICE_COOKIE = "portal_device"
+DEVICE_SALT = "referrals.device-cookie"
+DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ReferralVisit:
+    code: str
+    visit_id: str
+    visited_at: datetime
+
+
+def _signer():
+    return signing.TimestampSigner(salt=REFERRAL_SALT)
+
+
+def referral_cookie_value(code, visit_id, visited_at):
+    return _signer().sign_object({"c": code, "v": visit_id, "t": visited_at.timestamp()})
+
+
+def referral_from_request(request):
+    """The visit the referral cookie carries, or None if absent, tampered or expired."""
+    raw = request.COOKIES.get(REFERRAL_COOKIE)
+    if not raw:
+        return None
+    try:
+        payload = _signer().unsign_object(raw, max_age=attribution_model().window)
+        return ReferralVisit(
+            code=str(payload["c"]),
+            visit_id=str(uuid.UUID(payload["v"])),
+            visited_at=datetime.fromtimestamp(float(payload["t"]), tz=UTC),
+        )
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def set_referral_cookie(response, code, visit_id, visited_at):
+    response.set_cookie(
+        REFERRAL_COOKIE,
+        referral_cookie_value(code, visit_id, visited_at),
+        max_age=int(attribution_model().window.total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=not settings.DEBUG,
+    )
+
+
+def device_id_from_request(request):
+    """The signed device id the browser sent, or None."""
+    return request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT)
+
+
+def new_device_id():
+    return secrets.token_urlsafe(16)
+
+
+def set_device_cookie(response, device_id):
+    response.set_signed_cookie(
+        DEVICE_COOKIE,
+        device_id,
+        salt=DEVICE_SALT,
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=not settings.DEBUG,
+    )

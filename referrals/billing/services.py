@@ -1,0 +1,261 @@
+"""Receiving billing's events: the signature, idempotency by event id, and applying each type."""
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from ambassadors.identity import identity_signal_record
+from portal.kernel import personal_data
+from portal.kernel.audit import audit_record
+from referrals.attribution.services import customer_segment_set
+from referrals.models import Event, Product
+from referrals.rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
+
+from .identity import KINDS, identity_stored, signal_hash
+from .schema import Envelope, EventInvalid, json_text, parse_event
+
+SIGNATURE_TOLERANCE = 300  # seconds, either way
+
+logger = logging.getLogger(__name__)
+
+
+def signature_valid(header, raw_body, *, now=None):
+    """`Portal-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`,
+    within SIGNATURE_TOLERANCE of now, compared in constant time."""
+    parts = [part.split("=", 1) for part in (header or "").split(",") if "=" in part]
+    timestamps = [value for key, value in parts if key.strip() == "t"]
+    signatures = [value.strip() for key, value in parts if key.strip() == "v1"]
+    if len(timestamps) != 1 or not signatures or not re.fullmatch(r"[0-9]{1,12}", timestamps[0].strip()):
+        return False
+    timestamp = int(timestamps[0])
+    if abs((now or time.time()) - timestamp) > SIGNATURE_TOLERANCE:
+        return False
+    expected = hmac.new(
+        settings.EVENTS_SIGNING_SECRET.encode(), f"{timestamp}.".encode() + raw_body, hashlib.sha256
+    ).hexdigest()
+    return any(hmac.compare_digest(expected, signature) for signature in signatures)
+
+
+def event_accept(envelope: Envelope, raw_body: bytes):
+    """Store a well-formed, signed event once and have a worker apply it;
+    returns (HTTP status, JSON answer).
+
+    What the answer promises is that the event is stored and will be applied:
+    the same id and body again answers the same; the same id with another body
+    answers 409; an unknown customer or product answers 400 and nothing is
+    stored. Applying it (deciding the order) happens in `events_process`, off
+    the request (docs/ARCHITECTURE.md, "The events API").
+
+    The body is stored with billing's identity values already replaced by their
+    keyed hashes, so "the same body" is judged by a keyed digest of the bytes
+    as received, not by what is stored.
+    """
+    _references_check(envelope)
+    digest = event_body_digest(raw_body)
+    if _insert(envelope, _stored_body(envelope, raw_body), digest):
+        _kick_processing()
+        return 200, _accepted(envelope.id)
+    seen = Event.objects.only("body_digest").get(id=envelope.id)
+    if not hmac.compare_digest(seen.body_digest, digest):
+        return 409, {"errors": [{"field": "id", "message": "was used before with a different body"}]}
+    return 200, _accepted(envelope.id)
+
+
+def event_body_digest(raw_body: bytes) -> str:
+    """What tells a replay (the same bytes) from a reuse of the id with another body."""
+    return personal_data.keyed_digest("event-body", raw_body)
+
+
+def _stored_body(envelope, raw_body):
+    """The body as received, except that identity values become their keyed hashes."""
+    identity = envelope.data.get("identity") if envelope.type == "customer.updated" else None
+    if not identity:
+        return json_text(raw_body)
+    data = {**envelope.data, "identity": identity_stored(identity)}
+    body = {"id": envelope.id, "type": envelope.type, "created": envelope.created, "data": data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _accepted(event_id):
+    return {"event": event_id, "accepted": True}
+
+
+def _references_check(envelope):
+    """The customer and product must be known before an event is accepted (400 otherwise)."""
+    data = envelope.data
+    prefix = "data.order." if envelope.type == "order.updated" else "data."
+    customer_known, product_known = _known(data["customer"], data.get("product"))
+    errors = []
+    if not customer_known:
+        errors.append({"field": f"{prefix}customer", "message": "is not a known account"})
+    if envelope.type == "order.updated" and not product_known:
+        errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
+    if errors:
+        raise EventInvalid(errors)
+
+
+def _known(customer_uid, product_code):
+    """Whether the account and the product exist: one round trip for both."""
+    quote = connection.ops.quote_name
+    users, products = quote(get_user_model()._meta.db_table), quote(Product._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {users} WHERE uid = %s), EXISTS (SELECT 1 FROM {products} WHERE code = %s)",
+            [uuid.UUID(customer_uid).hex if connection.vendor == "sqlite" else customer_uid, product_code or ""],
+        )
+        return (bool(known) for known in cursor.fetchone())
+
+
+def _insert(envelope, body, digest):
+    """One statement: stored, or already there (then False). No read before the write."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM writes it, so it compares
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, type, body, body_digest, received_at, next_attempt_at, status, attempts,"
+            " result, error) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s, '') ON CONFLICT (id) DO NOTHING RETURNING id",
+            [envelope.id, envelope.type, body, digest, now, now, Event.Status.RECEIVED, "{}"],
+        )
+        return cursor.fetchone() is not None
+
+
+_last_kick = 0.0  # this process's last wake-up: only spares the shared cache a call
+
+
+def _kick_processing():
+    """Wake a worker, at most once per EVENTS_KICK_SECONDS across all web
+    processes (a cache key); the worker takes every waiting event."""
+    global _last_kick
+    now = time.monotonic()
+    if now - _last_kick < settings.EVENTS_KICK_SECONDS:
+        return
+    _last_kick = now
+    if cache.add("referrals:events:kick", 1, timeout=settings.EVENTS_KICK_SECONDS):
+        async_task("referrals.tasks.process_events")
+
+
+# A failing event is tried again after 15 s, 30 s, 1 min, 2 min, … doubling up to
+# 30 min between tries, and marked failed at the tenth failure, about an hour
+# and a half after the first: an outage of seconds or minutes costs a try or two.
+MAX_ATTEMPTS = 10
+RETRY_FIRST_DELAY = timedelta(seconds=15)
+RETRY_LONGEST_DELAY = timedelta(minutes=30)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long an event waits after its `failures`-th failed attempt."""
+    return min(RETRY_FIRST_DELAY * 2 ** min(failures - 1, 16), RETRY_LONGEST_DELAY)
+
+
+def events_process(*, limit=None):
+    """Apply the events that are due, oldest first, each in its own transaction;
+    returns how many succeeded.
+
+    Workers take different events (SKIP LOCKED). An event that fails waits
+    `retry_delay` before it is due again, whichever run or wake-up comes first,
+    and is marked failed after MAX_ATTEMPTS, for staff to retry from the
+    admin (`events_retry`); it is never dropped."""
+    done = 0
+    while limit is None or done < limit:
+        with transaction.atomic():
+            event = (
+                Event.objects.select_for_update(skip_locked=True)
+                .filter(status=Event.Status.RECEIVED, next_attempt_at__lte=timezone.now())
+                .order_by("next_attempt_at", "pk")
+                .first()
+            )
+            if event is None:
+                break
+            done += _apply(event)
+    return done
+
+
+def _apply(event):
+    event.attempts += 1
+    try:
+        with transaction.atomic():
+            envelope = parse_event(event.body.encode())
+            created = datetime.fromtimestamp(envelope.created, tz=UTC) if envelope.created else None
+            event.result = APPLY[envelope.type](envelope.data, created=created)
+        event.status = Event.Status.PROCESSED
+        event.processed_at = timezone.now()
+        event.error = ""
+    except Exception as error:  # any failure is kept on the event and retried
+        logger.exception("event %s not applied (attempt %d)", event.pk, event.attempts)
+        event.error = f"{type(error).__name__}: {error}"[:2000]
+        if event.attempts >= MAX_ATTEMPTS:
+            event.status = Event.Status.FAILED
+        else:
+            event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
+    event.save(update_fields=["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
+    return event.status == Event.Status.PROCESSED
+
+
+@transaction.atomic
+def events_retry(*, event_ids, actor):
+    """Staff send failed events back to the worker, due now, with their tries
+    counted from zero; returns how many. Only failed events change, so a second
+    click changes nothing; each one is audited."""
+    now, retried = timezone.now(), 0
+    for event in Event.objects.select_for_update().filter(pk__in=event_ids, status=Event.Status.FAILED).order_by("pk"):
+        before = {"status": event.status, "attempts": event.attempts}
+        event.status, event.attempts, event.next_attempt_at = Event.Status.RECEIVED, 0, now
+        event.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit_record(actor=actor, action="event.retry", target=event, before=before, after={"status": event.status})
+        retried += 1
+    if retried:
+        transaction.on_commit(lambda: async_task("referrals.tasks.process_events"))
+    return retried
+
+
+def _account(uid, field):
+    account = get_user_model().objects.filter(uid=uid).first()
+    if account is None:
+        raise EventInvalid([{"field": field, "message": "is not a known account"}])
+    return account
+
+
+def _customer_updated(data, created=None):
+    """`identity` holds stored values (`referrals.billing.identity`): keyed hashes."""
+    customer = _account(data["customer"], "data.customer")
+    if "segment" in data:
+        customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
+    for key, stored_value in data.get("identity", {}).items():
+        identity_signal_record(user=customer, kind=KINDS[key], value_hash=signal_hash(stored_value), source="billing")
+    rejudged = customer_orders_rejudge(customer)
+    return {"customer": data["customer"], "orders_rejudged": rejudged}
+
+
+def _order_updated(data, created=None):  # snapshots carry their own version
+    order = data  # the parsed snapshot
+    product = Product.objects.filter(code=order["product"]).first()
+    customer = get_user_model().objects.filter(uid=order["customer"]).first()
+    errors = []
+    if customer is None:
+        errors.append({"field": "data.order.customer", "message": "is not a known account"})
+    if product is None:
+        errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
+    if errors:
+        raise EventInvalid(errors)
+    snapshot = OrderSnapshot(
+        billing_id=order["id"],
+        customer=customer,
+        product=product,
+        **{key: order[key] for key in order if key not in ("id", "customer", "product")},
+    )
+    return order_snapshot_apply(snapshot)
+
+
+APPLY = {"customer.updated": _customer_updated, "order.updated": _order_updated}

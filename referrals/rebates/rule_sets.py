@@ -1,0 +1,70 @@
+"""Writes of monthly rule sets (R5): publishing, and corrections as new versions."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.kernel.audit import audit_record
+from referrals.models import NewsEntry, RuleSet
+
+
+class RuleSetError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def rule_set_publish(*, rule_set, actor):
+    """Publish a draft: from now on it judges its month's orders, and 最新动态 says so (R5.1)."""
+    rule_set = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
+    if rule_set.is_published:
+        return rule_set
+    rates = [
+        rule_set.member_first_purchase_rate,
+        rule_set.new_purchase_rate,
+        rule_set.renewal_rate,
+        rule_set.upgrade_rate,
+        rule_set.product_first_purchase_rate,
+    ]
+    if any(rate < 0 or rate > 1 for rate in rates):
+        raise RuleSetError(_("返利比例须在 0 到 1 之间。"))
+    rule_set.status = RuleSet.Status.PUBLISHED
+    rule_set.published_at = timezone.now()
+    rule_set.save()
+    NewsEntry.objects.create(
+        title=rule_set.title,
+        body=rule_set.summary or rule_set.title,
+        published_at=rule_set.published_at,
+        rule_set=rule_set,
+    )
+    audit_record(
+        actor=actor,
+        action="rule_set.publish",
+        target=rule_set,
+        after={"month": str(rule_set.month), "version": rule_set.version},
+    )
+    return rule_set
+
+
+@transaction.atomic
+def rule_set_correct(*, rule_set, actor):
+    """A correction of a published rule set is a new draft version (R5.6); the
+    published one stays as it is, and so do the rebates computed with it."""
+    latest = RuleSet.objects.select_for_update().filter(month=rule_set.month).order_by("-version").first()
+    draft = RuleSet.objects.create(
+        month=rule_set.month,
+        version=latest.version + 1,
+        title=rule_set.title,
+        summary=rule_set.summary,
+        member_first_purchase_rate=rule_set.member_first_purchase_rate,
+        new_purchase_rate=rule_set.new_purchase_rate,
+        renewal_rate=rule_set.renewal_rate,
+        upgrade_rate=rule_set.upgrade_rate,
+        product_first_purchase_rate=rule_set.product_first_purchase_rate,
+        excluded_activities=list(rule_set.excluded_activities),
+        bonus_tiers=list(rule_set.bonus_tiers),
+    )
+    draft.rebate_products.set(rule_set.rebate_products.all())
+    audit_record(actor=actor, action="rule_set.correct", target=draft, after={"corrects": rule_set.pk})
+    return draft

@@ -1,0 +1,181 @@
+"""Reads behind 返利订单, 概览 and 任务与奖励 (R8.3, R12). Each is a fixed number
+of queries, whatever the number of orders."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from portal.kernel.money import ZERO, round_yuan
+from portal.kernel.months import add_months, month_of
+from referrals.models import NewsEntry, Order, QuarterlyBonus, Reason, RiskCase, RuleSet
+
+# R8.3: ambassadors see compliant and invalid orders only; a compliant order
+# refunded later stays listed with its reason.
+LISTED_REASONS = ("", Reason.SAME_PERSON, Reason.REFUNDED)
+
+
+class RebateStatus:
+    """Where an order's rebate stands, for the ambassador."""
+
+    PENDING = "pending"  # 待结算: paid, not yet day 31 (R7.1), or held by risk control (R9.3)
+    SETTLED = "settled"  # 已结算: day 31 reached and not held
+    INVALID = "invalid"  # 无效订单 (R8.2)
+    REFUNDED = "refunded"  # 已退款: refunded in full
+
+    CHOICES = [PENDING, SETTLED, INVALID, REFUNDED]
+
+
+def rebate_status_filter(status, today):
+    return {
+        RebateStatus.PENDING: Q(reason="") & (Q(settles_on__gt=today) | Q(on_hold=True)),
+        RebateStatus.SETTLED: Q(reason="", settles_on__lte=today, on_hold=False),
+        RebateStatus.INVALID: Q(reason=Reason.SAME_PERSON),
+        RebateStatus.REFUNDED: Q(reason=Reason.REFUNDED),
+    }[status]
+
+
+# What the list, its CSV and the API show of an order.
+LISTED_FIELDS = (
+    "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
+    "product__code", "product__name",
+)  # fmt: skip
+
+
+def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, today=None):
+    """The ambassador's listed orders, newest first, with their products."""
+    today = today or timezone.localdate()
+    orders = (
+        Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
+        .select_related("product")
+        .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
+        .order_by("-placed_at", "-pk")
+    )
+    if month:
+        start = month_of(month)
+        orders = orders.filter(placed_at__date__gte=start, placed_at__date__lt=add_months(start, 1))
+    if status in RebateStatus.CHOICES:
+        orders = orders.filter(rebate_status_filter(status, today))
+    if order_type:
+        orders = orders.filter(order_type=order_type)
+    return orders
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def encode_cursor(order):
+    """An opaque place in the list: the order's placement time (whole microseconds,
+    no float rounding) and id."""
+    return f"{(order.placed_at - _EPOCH) // _MICROSECOND}.{order.pk}"
+
+
+def decode_cursor(text):
+    try:
+        micros, pk = (int(part) for part in (text or "").split("."))
+        return _EPOCH + micros * _MICROSECOND, pk
+    except (ValueError, OverflowError):
+        return None
+
+
+def rebate_orders_page(ambassador, *, before=None, size=20, today=None, **filters):
+    """One page of the list, newest first, after the cursor `before`; returns the
+    rows and the cursor of the next (older) page, or None.
+
+    Keyset pagination: the cost of a page does not depend on how far into
+    100,000 orders it is, and no COUNT(*) runs (docs/PERFORMANCE.md)."""
+    orders = rebate_orders_of(ambassador, today=today, **filters)
+    place = decode_cursor(before)
+    if place is not None:
+        placed_at, pk = place
+        orders = orders.filter(Q(placed_at__lt=placed_at) | Q(placed_at=placed_at, pk__lt=pk))
+    rows = list(orders[: size + 1])
+    older = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return rows[:size], older
+
+
+def rebate_status_of(order, today):
+    if order.reason == Reason.SAME_PERSON:
+        return RebateStatus.INVALID
+    if order.reason == Reason.REFUNDED:
+        return RebateStatus.REFUNDED
+    settled = order.settles_on and order.settles_on <= today and not order.on_hold
+    return RebateStatus.SETTLED if settled else RebateStatus.PENDING
+
+
+@dataclass(frozen=True)
+class Totals:
+    pending: Decimal
+    settled: Decimal
+    invalid_count: int
+    orders: int
+
+
+def _totals(orders, today):
+    figures = orders.aggregate(
+        pending=Sum("rebate", filter=rebate_status_filter(RebateStatus.PENDING, today)),
+        settled=Sum("rebate", filter=rebate_status_filter(RebateStatus.SETTLED, today)),
+        invalid_count=Count("pk", filter=rebate_status_filter(RebateStatus.INVALID, today)),
+        orders=Count("pk"),
+    )
+    return Totals(
+        pending=round_yuan(figures["pending"] or ZERO),
+        settled=round_yuan(figures["settled"] or ZERO),
+        invalid_count=figures["invalid_count"],
+        orders=figures["orders"],
+    )
+
+
+def overview_of(ambassador, *, today=None):
+    """R12.1: this month's and all-time totals, and the last 12 months by month placed."""
+    today = today or timezone.localdate()
+    listed = Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
+    this_month = month_of(today)
+    first_month = add_months(this_month, -11)
+    by_month = dict(
+        listed.filter(placed_at__date__gte=first_month, reason="")
+        .annotate(month=TruncMonth("placed_at", output_field=DateField()))
+        .values("month")
+        .annotate(total=Sum("rebate"))
+        .values_list("month", "total")
+    )
+    months = []
+    month = first_month
+    for _ in range(12):
+        months.append((month, round_yuan(by_month.get(month, ZERO))))
+        month = add_months(month, 1)
+    return {
+        "this_month": _totals(listed.filter(placed_at__date__gte=this_month), today),
+        "all_time": _totals(listed, today),
+        "months": months,
+        "bonuses": list(QuarterlyBonus.objects.filter(ambassador=ambassador).order_by("-quarter")[:4]),
+        # R9.3: that some rebates wait for review, never why.
+        "on_hold": Order.objects.filter(ambassador=ambassador, on_hold=True, reason="").exists(),
+    }
+
+
+def rule_sets_for_ambassadors(*, today=None):
+    """R5.1, R5.7: this month's rules, next month's once published, and the past ones."""
+    today = today or timezone.localdate()
+    this_month = month_of(today)
+    next_month = add_months(this_month, 1)
+    published = RuleSet.objects.published().prefetch_related("rebate_products")
+    current = published.filter(month__lte=this_month).order_by("-month", "-version").first()
+    upcoming = published.filter(month=next_month).order_by("-version").first()
+    past = published.filter(month__lt=current.month) if current else published.none()
+    return {"current": current, "upcoming": upcoming, "past": list(past.order_by("-month", "-version"))}
+
+
+def news():
+    return NewsEntry.objects.order_by("-published_at")
+
+
+def rebates_held_for(ambassador_id) -> bool:
+    """Whether the ambassador's new rebates start held (an open suspect-share case)."""
+    return RiskCase.objects.filter(
+        ambassador_id=ambassador_id, kind=RiskCase.Kind.SUSPECT_SHARE, status=RiskCase.Status.OPEN
+    ).exists()

@@ -1,0 +1,180 @@
+"""The risk desk (R9.3, R4.4): staff in the `risk` group review held and flagged
+cases and clear or confirm them, singly or in bulk, always with a reason. Every
+decision goes through `referrals.risk.services.risk_case_decide`, which audits it on the
+case and on each order it changes."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ambassadors.identity import same_person_group
+from ambassadors.models import IdentitySignal
+from portal.kernel.admin_actions import ask_for_reason, reason_from
+from portal.kernel.audit import audit_trail
+from portal.kernel.personal_data import mask_email
+from referrals.models import RiskCase, RiskVerdict
+
+from .services import RiskDecisionRefused, risk_case_decide
+
+
+class SignalKindFilter(admin.SimpleListFilter):
+    title = gettext_lazy("关联信号")
+    parameter_name = "signal"
+
+    def lookups(self, request, model_admin):
+        return IdentitySignal.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in IdentitySignal.Kind.values:
+            # Stored comma-separated: match a whole kind, not part of another.
+            value = self.value()
+            return queryset.filter(
+                Q(signals=value)
+                | Q(signals__startswith=f"{value},")
+                | Q(signals__endswith=f",{value}")
+                | Q(signals__contains=f",{value},")
+            )
+        return queryset
+
+
+@admin.register(RiskCase)
+class RiskCaseAdmin(admin.ModelAdmin):
+    list_display = ["opened_at", "kind", "status", "ambassador_display", "order", "signal_labels", "share"]
+    list_filter = ["status", "kind", SignalKindFilter, ("ambassador", admin.RelatedOnlyFieldListFilter), "opened_at"]
+    list_select_related = ["ambassador__user", "order", "decided_by"]
+    search_fields = ["ambassador__user__email", "order__billing_id"]
+    date_hierarchy = "opened_at"
+    actions = ["clear_cases", "confirm_cases"]
+    fields = [
+        "kind",
+        "status",
+        "ambassador_display",
+        "order",
+        "signal_labels",
+        "linked_accounts",
+        "details",
+        "opened_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "decision_trail",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("referrals.decide_riskcase")
+
+    @admin.display(description=gettext_lazy("云大使"), ordering="ambassador__user__email")
+    def ambassador_display(self, case):
+        return f"{case.ambassador.masked_legal_name or '—'} · {mask_email(case.ambassador.user.email)}"
+
+    @admin.display(description=gettext_lazy("关联信号"))
+    def signal_labels(self, case):
+        labels = dict(IdentitySignal.Kind.choices)
+        return "、".join(str(labels.get(kind, kind)) for kind in case.signals.split(",") if kind) or "—"
+
+    @admin.display(description=gettext_lazy("占比"))
+    def share(self, case):
+        if case.kind != RiskCase.Kind.SUSPECT_SHARE:
+            return "—"
+        return f"{case.details.get('suspect')}/{case.details.get('total')}"
+
+    @admin.display(description=gettext_lazy("同人账户"))
+    def linked_accounts(self, case):
+        """The order's customer and every account sharing a signal with them (the ambassador's
+        own among them), with the signals as the customer showed them; emails masked."""
+        if case.order_id is None:
+            return "—"
+        customer = case.order.customer
+        group = same_person_group(customer)
+        accounts = get_user_model().objects.in_bulk(list(group))
+        labels = dict(IdentitySignal.Kind.choices)
+        lines = [(_("下单客户"), mask_email(customer.email), "—")]
+        for user_id, kinds in group.items():
+            if user_id in accounts:
+                role = _("云大使本人") if user_id == case.ambassador.user_id else _("关联账户")
+                shared = "、".join(str(labels[kind]) for kind in sorted(kinds))
+                lines.append((role, mask_email(accounts[user_id].email), _("共用：%(signals)s") % {"signals": shared}))
+        return format_html_join("", "<div>{}：{}（{}）</div>", lines)
+
+    @admin.display(description=gettext_lazy("审核记录"))
+    def decision_trail(self, case):
+        return _trail(audit_trail(case))
+
+    @admin.action(description=gettext_lazy("排除风险（需填写理由）"), permissions=["decide"])
+    def clear_cases(self, request, queryset):
+        return self._decide(request, queryset, RiskVerdict.CLEARED, _("排除风险"))
+
+    @admin.action(description=gettext_lazy("确认无效（需填写理由）"), permissions=["decide"])
+    def confirm_cases(self, request, queryset):
+        return self._decide(request, queryset, RiskVerdict.CONFIRMED, _("确认无效"))
+
+    def _decide(self, request, queryset, verdict, title):
+        open_cases = queryset.filter(status=RiskCase.Status.OPEN).select_related("ambassador__user", "order")
+        reason = reason_from(request)
+        if reason is None:
+            items = [
+                " · ".join(
+                    filter(
+                        None, [case.get_kind_display(), mask_email(case.ambassador.user.email), str(case.order or "")]
+                    )
+                )
+                for case in open_cases
+            ]
+            intro = _("%(count)d 个待审核案件：") % {"count": len(items)}
+            return ask_for_reason(self, request, title=title, intro=intro, items=items)
+        decided = 0
+        for case in open_cases:
+            try:
+                risk_case_decide(case=case, verdict=verdict, actor=request.user, reason=reason)
+                decided += 1
+            except RiskDecisionRefused as refusal:
+                self.message_user(request, f"{case}: {refusal}", messages.ERROR)
+        done = (
+            _("已排除 %(count)d 个案件的风险。")
+            if verdict == RiskVerdict.CLEARED
+            else _("已确认 %(count)d 个案件无效。")
+        )
+        self.message_user(request, done % {"count": decided}, messages.SUCCESS)
+        return None
+
+
+def order_decisions(order):
+    """The risk desk's decisions on an order, for the order's admin page."""
+    return _trail(audit_trail(order).filter(action__startswith="risk."))
+
+
+ACTION_LABELS = {
+    "risk.cleared": gettext_lazy("排除风险"),
+    "risk.confirmed": gettext_lazy("确认无效"),
+    "risk.case_cleared": gettext_lazy("排除风险"),
+    "risk.case_confirmed": gettext_lazy("确认无效"),
+    "risk.hold": gettext_lazy("暂停结算，转人工审核"),
+}
+
+
+def _trail(entries):
+    """Audit entries as lines: when, what, who, why."""
+    lines = [
+        (
+            timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
+            ACTION_LABELS.get(entry.action, entry.action),
+            entry.actor or _("系统"),
+            entry.reason or "—",
+        )
+        for entry in entries
+    ]
+    return format_html_join("", "<div>{} · {} · {} · {}</div>", lines) if lines else "—"

@@ -1,0 +1,206 @@
+"""R4 and the rules it draws on, through the pure decision function: one test per reason code
+and per clause. Each test starts from an order that earns its rebate and changes one fact."""
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from referrals.models import OrderType, Reason
+from referrals.rebates.rules import AssociationFacts, CustomerFacts, OrderFacts, RuleFacts, order_type_of, rebate_decide
+
+ORDER = OrderFacts(
+    kind="new",
+    prepaid=True,
+    trial=False,
+    activity="",
+    product_code="ecs",
+    product_takes_first_purchase_slot=True,
+    amount=Decimal("1000.00"),
+    refunded_amount=Decimal("0.00"),
+    paid=True,
+)
+NEW_CUSTOMER = CustomerFacts(
+    segment="normal",
+    old=False,
+    first_purchase_slot_taken=False,
+    product_bought_before=False,
+    same_person_slot_taken=False,
+)
+ASSOCIATED = AssociationFacts(active_ambassador_id=7, ever_associated=True)
+UNTIL_2019_03 = RuleFacts(
+    rates={
+        "member_first_purchase": Decimal("0.25"),
+        "new_purchase": Decimal("0.15"),
+        "renewal": Decimal("0.15"),
+        "upgrade": Decimal("0.15"),
+        "product_first_purchase": Decimal("0.15"),
+    },
+    rebate_product_codes=frozenset({"ecs", "rds", "vhost-shared"}),
+    excluded_activities=frozenset({"double11"}),
+)
+FROM_2019_04 = replace(
+    UNTIL_2019_03,
+    rates={
+        "member_first_purchase": Decimal("0.25"),
+        "new_purchase": 0,
+        "renewal": 0,
+        "upgrade": 0,
+        "product_first_purchase": 0,
+    },
+)
+
+
+def decide(order=ORDER, customer=NEW_CUSTOMER, association=ASSOCIATED, rules=FROM_2019_04, same_person=False):
+    return rebate_decide(order=order, customer=customer, association=association, rules=rules, same_person=same_person)
+
+
+def test_a_member_first_purchase_earns_25_percent():
+    result = decide()
+    assert (result.reason, result.order_type, result.rate, result.rebate) == (
+        "",
+        OrderType.MEMBER_FIRST_PURCHASE,
+        Decimal("0.25"),
+        Decimal("250.00"),
+    )
+
+
+# R4: each reason code.
+
+
+def test_r4_1_no_association():
+    assert decide(association=AssociationFacts(None, ever_associated=False)).reason == Reason.NO_ASSOCIATION
+
+
+def test_r4_1_outside_the_window():
+    assert decide(association=AssociationFacts(None, ever_associated=True)).reason == Reason.OUTSIDE_WINDOW
+
+
+def test_r4_2_unpaid():
+    assert decide(order=replace(ORDER, paid=False)).reason == Reason.UNPAID
+
+
+@pytest.mark.parametrize("segment", ["cbm", "partner"])
+def test_r4_3_cbm_or_partner(segment):
+    assert decide(customer=replace(NEW_CUSTOMER, segment=segment)).reason == Reason.CBM_OR_PARTNER
+
+
+def test_r4_4_same_person():
+    result = decide(same_person=True)
+    assert (result.reason, result.rebate) == (Reason.SAME_PERSON, 0)
+
+
+def test_r4_5_not_a_new_customer():
+    assert decide(customer=replace(NEW_CUSTOMER, old=True)).reason == Reason.NOT_NEW_CUSTOMER
+
+
+def test_r4_6_not_a_first_purchase_under_the_2019_04_terms():
+    after_first = replace(NEW_CUSTOMER, first_purchase_slot_taken=True, product_bought_before=True)
+    result = decide(customer=after_first)
+    assert (result.reason, result.order_type) == (Reason.NOT_FIRST_PURCHASE, OrderType.NEW_PURCHASE)
+
+
+def test_r4_7_not_a_rebate_product():
+    assert decide(order=replace(ORDER, product_code="cdn")).reason == Reason.NOT_REBATE_PRODUCT
+
+
+def test_r4_8_not_prepaid():
+    assert decide(order=replace(ORDER, prepaid=False)).reason == Reason.NOT_PREPAID
+
+
+def test_r4_9_activity_product():
+    assert decide(order=replace(ORDER, activity="double11")).reason == Reason.ACTIVITY_PRODUCT
+    assert decide(order=replace(ORDER, activity="spring")).reason == ""
+
+
+def test_r4_10_refunded_in_full():
+    assert decide(order=replace(ORDER, refunded_amount=Decimal("1000.00"))).reason == Reason.REFUNDED
+
+
+def test_the_first_failing_condition_is_the_one_reported():
+    everything_wrong = replace(ORDER, paid=False, prepaid=False, product_code="cdn", activity="double11")
+    result = decide(
+        order=everything_wrong,
+        customer=replace(NEW_CUSTOMER, segment="cbm", old=True),
+        association=AssociationFacts(None, ever_associated=False),
+        same_person=True,
+    )
+    assert result.reason == Reason.NO_ASSOCIATION
+    assert decide(order=everything_wrong, customer=replace(NEW_CUSTOMER, segment="cbm")).reason == Reason.UNPAID
+
+
+def test_without_any_published_rules_nothing_is_a_rebate_product():
+    assert decide(rules=None).reason == Reason.NOT_REBATE_PRODUCT
+
+
+# R1: new and old customers; R2: the member first purchase.
+
+
+@pytest.mark.parametrize(
+    "first_order",
+    [
+        replace(ORDER, trial=True),
+        replace(ORDER, amount=Decimal("0")),
+        replace(ORDER, product_takes_first_purchase_slot=False),  # a domain
+        replace(ORDER, paid=False),
+    ],
+)
+def test_r2_2_and_r2_3_trials_free_orders_domains_and_unpaid_orders_take_no_slot(first_order):
+    assert not first_order.takes_first_purchase_slot
+
+
+def test_r2_1_the_first_paid_slot_taking_order_is_the_member_first_purchase():
+    assert order_type_of(ORDER, NEW_CUSTOMER) == OrderType.MEMBER_FIRST_PURCHASE
+    assert (
+        order_type_of(ORDER, replace(NEW_CUSTOMER, first_purchase_slot_taken=True)) != OrderType.MEMBER_FIRST_PURCHASE
+    )
+
+
+def test_r2_4_a_same_person_accounts_first_purchase_uses_the_slot():
+    result = decide(customer=replace(NEW_CUSTOMER, same_person_slot_taken=True))
+    assert result.reason == Reason.NOT_FIRST_PURCHASE
+
+
+def test_r1_a_customer_whose_first_order_was_a_host_is_still_new_and_can_earn_under_the_old_terms():
+    # R1.1: a shared virtual host took the slot but did not make the customer old.
+    after_host = replace(NEW_CUSTOMER, first_purchase_slot_taken=True)
+    result = decide(customer=after_host, rules=UNTIL_2019_03)
+    assert (result.reason, result.order_type, result.rebate) == (
+        "",
+        OrderType.PRODUCT_FIRST_PURCHASE,
+        Decimal("150.00"),
+    )
+
+
+# R5.3: up to March 2019 every kind of order earned; from April 2019 only member first purchases.
+
+
+@pytest.mark.parametrize(
+    ("kind", "bought_before", "order_type"),
+    [
+        ("renew", True, OrderType.RENEWAL),
+        ("upgrade", True, OrderType.UPGRADE),
+        ("new", True, OrderType.NEW_PURCHASE),
+        ("new", False, OrderType.PRODUCT_FIRST_PURCHASE),
+    ],
+)
+def test_r5_3_other_order_types_earn_15_percent_until_2019_03_and_nothing_after(kind, bought_before, order_type):
+    customer = replace(NEW_CUSTOMER, first_purchase_slot_taken=True, product_bought_before=bought_before)
+    order = replace(ORDER, kind=kind)
+    before = decide(order=order, customer=customer, rules=UNTIL_2019_03)
+    after = decide(order=order, customer=customer, rules=FROM_2019_04)
+    assert (before.order_type, before.rebate, before.reason) == (order_type, Decimal("150.00"), "")
+    assert (after.rebate, after.reason) == (0, Reason.NOT_FIRST_PURCHASE)
+
+
+# R6.1: a refund recomputes the rebate on what the customer kept.
+
+
+def test_r6_1_a_partial_refund_reduces_the_rebate_to_the_kept_part():
+    # 1000 bought for 360 days, 90 days used: 250 kept, so 25% of 250.
+    result = decide(order=replace(ORDER, refunded_amount=Decimal("750.00")))
+    assert (result.reason, result.rebate) == ("", Decimal("62.50"))
+
+
+def test_rounding_is_half_up_to_the_fen():
+    assert decide(order=replace(ORDER, amount=Decimal("0.06"))).rebate == Decimal("0.02")  # 0.015 → 0.02

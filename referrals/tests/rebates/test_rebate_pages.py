@@ -1,0 +1,227 @@
+"""返利订单, 概览, 任务与奖励, 最新动态 (R8.3, R12)."""
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from portal.tests.kernel.test_months import HOSTILE_MONTHS
+from referrals.models import Order, Product, Reason, RuleSet
+from referrals.rebates.rule_sets import rule_set_publish
+
+pytestmark = pytest.mark.django_db
+
+
+def make_order(ambassador, number, *, reason="", rebate="25.00", days_ago=1, **fields):
+    placed = timezone.now() - timedelta(days=days_ago)
+    return Order.objects.create(
+        billing_id=f"o-{ambassador.pk}-{number}",
+        customer=UserFactory(),
+        product=Product.objects.get(code="ecs"),
+        billing="prepaid",
+        kind="new",
+        amount=Decimal("100.00"),
+        period_days=30,
+        placed_at=placed,
+        status="paid",
+        paid_at=placed,
+        version=1,
+        ambassador=ambassador,
+        order_type="member_first_purchase",
+        rebate=Decimal(rebate),
+        reason=reason,
+        decided_at=placed,
+        settles_on=timezone.localtime(placed).date() + timedelta(days=30),
+        **fields,
+    )
+
+
+def test_r8_3_only_compliant_invalid_and_refunded_orders_are_listed(logged_in, ambassador):
+    """R8.2: the same-person order is shown as 无效订单; R1.4: an old customer's order is not shown."""
+    make_order(ambassador, 1)
+    make_order(ambassador, 2, reason=Reason.SAME_PERSON, rebate="0")
+    make_order(ambassador, 3, reason=Reason.REFUNDED, rebate="0")
+    for number, reason in enumerate([Reason.UNPAID, Reason.NOT_NEW_CUSTOMER, Reason.NOT_REBATE_PRODUCT], start=4):
+        make_order(ambassador, number, reason=reason, rebate="0")
+    page = logged_in.get(reverse("center:orders")).content.decode()
+    assert all(f"o-{ambassador.pk}-{n}" in page for n in (1, 2, 3))
+    assert not any(f"o-{ambassador.pk}-{n}<" in page for n in (4, 5, 6))
+    assert "无效订单" in page and "风控/同人订单" in page
+
+
+def row_of(page, billing_id):
+    """The 返利订单 table row of one order."""
+    return next(row for row in page.split("<tr>") if f"<code>{billing_id}</code>" in row)
+
+
+def test_r12_2_each_listed_order_shows_its_amount_type_and_status(logged_in, ambassador):
+    make_order(ambassador, 1, days_ago=1)
+    renewal = make_order(ambassador, 2, rebate="57.00", days_ago=40)
+    Order.objects.filter(pk=renewal.pk).update(amount=Decimal("380.00"), order_type="renewal")
+    page = logged_in.get(reverse("center:orders")).content.decode()
+    pending, settled = row_of(page, f"o-{ambassador.pk}-1"), row_of(page, f"o-{ambassador.pk}-2")
+    assert all(text in pending for text in ("¥100.00", "会员首购", "待结算", "¥25.00"))
+    assert all(text in settled for text in ("¥380.00", "续费", "已结算", "¥57.00"))
+
+
+def test_r12_5_a_lower_rebate_says_the_customer_refunded_part_of_the_order(logged_in, ambassador):
+    """Answers "why is my rebate lower than expected?" on the order's row, from the refund recorded."""
+    make_order(ambassador, 1, rebate="10.00", refunded_amount=Decimal("60.00"))
+    row = row_of(logged_in.get(reverse("center:orders")).content.decode(), f"o-{ambassador.pk}-1")
+    assert "¥10.00" in row and "客户退款 ¥60.00，返利按实际使用计算" in row
+
+
+def test_another_ambassadors_orders_are_not_shown(logged_in):
+    other = VerifiedAmbassadorFactory()
+    make_order(other, 1)
+    assert f"o-{other.pk}-1" not in logged_in.get(reverse("center:orders")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ({"status": "pending"}, [1], [2, 3]),
+        ({"status": "settled"}, [2], [1, 3]),
+        ({"status": "invalid"}, [3], [1, 2]),
+        ({"type": "renewal"}, [], [1, 2, 3]),
+    ],
+)
+def test_filters(logged_in, ambassador, query, shown, hidden):
+    make_order(ambassador, 1, days_ago=1)
+    make_order(ambassador, 2, days_ago=40)
+    make_order(ambassador, 3, reason=Reason.SAME_PERSON, rebate="0")
+    page = logged_in.get(reverse("center:orders"), query).content.decode()
+    assert all(f"o-{ambassador.pk}-{n}<" in page for n in shown)
+    assert not any(f"o-{ambassador.pk}-{n}<" in page for n in hidden)
+
+
+def test_the_month_filter(logged_in, ambassador):
+    make_order(ambassador, 1, days_ago=0)
+    make_order(ambassador, 2, days_ago=70)
+    this_month = timezone.localdate().strftime("%Y-%m")
+    page = logged_in.get(reverse("center:orders"), {"month": this_month}).content.decode()
+    assert f"o-{ambassador.pk}-1<" in page and f"o-{ambassador.pk}-2<" not in page
+
+
+def test_the_csv_export_follows_the_filters_and_escapes_formulae(logged_in, ambassador):
+    make_order(ambassador, 1)
+    Order.objects.filter(billing_id=f"o-{ambassador.pk}-1").update(billing_id="=HYPERLINK(1)")
+    make_order(ambassador, 2, reason=Reason.SAME_PERSON, rebate="0")
+    answer = logged_in.get(reverse("center:orders"), {"format": "csv", "status": "pending"})
+    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode().lstrip("\ufeff"))))
+    assert rows[0][0] == "订单号"
+    assert [row[0] for row in rows[1:]] == ["'=HYPERLINK(1)"]
+
+
+@pytest.mark.parametrize("page_name", ["center:orders", "center:home"])
+def test_query_count_does_not_grow_with_orders(client, page_name):
+    def queries_for(count):
+        ambassador = VerifiedAmbassadorFactory()
+        for number in range(count):
+            make_order(ambassador, number, days_ago=number % 300)
+        client.force_login(ambassador.user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(page_name)).status_code == 200
+        return len(captured)
+
+    assert queries_for(1) == queries_for(30)
+
+
+def test_the_overview_totals(logged_in, ambassador):
+    """R12.1: the rebates at a glance: pending, settled and invalid in all, and the last 12 months."""
+    make_order(ambassador, 1, rebate="25.00", days_ago=0)
+    make_order(ambassador, 2, rebate="40.00", days_ago=45)
+    make_order(ambassador, 3, reason=Reason.SAME_PERSON, rebate="0")
+    page = logged_in.get(reverse("center:home"))
+    overview = page.context["overview"]
+    assert (overview["all_time"].pending, overview["all_time"].settled, overview["all_time"].invalid_count) == (
+        Decimal("25.00"),
+        Decimal("40.00"),
+        1,
+    )
+    assert len(overview["months"]) == 12 and overview["months"][-1][1] == Decimal("25.00")
+    assert "<svg" in page.content.decode()
+
+
+def test_tasks_show_this_months_rules_and_next_months_once_published(logged_in):
+    """R12.4: this month's rule set and rebate products; R5.1: next month's shows once published."""
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    current = RuleSet.objects.create(month=this_month, title="本月规则", member_first_purchase_rate="0.25")
+    current.rebate_products.set(Product.objects.filter(code="ecs"))
+    rule_set_publish(rule_set=current, actor=None)
+    upcoming = RuleSet.objects.create(month=next_month, title="下月规则", member_first_purchase_rate="0.30")
+    page = logged_in.get(reverse("center:tasks")).content.decode()
+    assert "本月规则" in page and "25%" in page and "云服务器 ECS" in page
+    assert "下月规则" not in page  # a draft is not shown
+    rule_set_publish(rule_set=upcoming, actor=None)
+    page = logged_in.get(reverse("center:tasks")).content.decode()
+    assert "下月规则" in page and "30%" in page
+    assert "2019-04" in page  # R5.7: past months stay readable
+
+
+def test_news_lists_published_rule_sets(logged_in):
+    """R5.1, R12.4: a published rule set is news on 最新动态."""
+    page = logged_in.get(reverse("center:news")).content.decode()
+    assert "云大使返利规则（2019 年 4 月起）" in page
+
+
+def test_a_customer_sees_no_rebate_pages(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("center:orders")).status_code == 302
+
+
+def test_dates_of_settlement(ambassador):
+    order = make_order(ambassador, 1, days_ago=0)
+    assert order.settles_on == timezone.localdate() + timedelta(days=30)
+    assert isinstance(order.settles_on, date)
+
+
+def test_the_list_pages_by_cursor_and_a_bad_cursor_starts_over(logged_in, ambassador):
+    for number in range(45):
+        make_order(ambassador, number, days_ago=number)
+    first = logged_in.get(reverse("center:orders"))
+    older = first.context["older"]
+    second = logged_in.get(reverse("center:orders"), {"before": older})
+    third = logged_in.get(reverse("center:orders"), {"before": second.context["older"]})
+    names = [o.billing_id for page in (first, second, third) for o in page.context["rows"]]
+    assert len(names) == 45 and len(set(names)) == 45
+    assert third.context["older"] is None
+    assert "更早的订单" in first.content.decode() and "最新" in second.content.decode()
+    assert logged_in.get(reverse("center:orders"), {"before": "nonsense"}).context["rows"] == first.context["rows"]
+
+
+def test_orders_placed_at_the_same_instant_are_neither_skipped_nor_repeated(logged_in, ambassador):
+    moment = timezone.now() - timedelta(days=1)
+    for number in range(25):
+        order = make_order(ambassador, number)
+        Order.objects.filter(pk=order.pk).update(placed_at=moment)
+    first = logged_in.get(reverse("center:orders"))
+    second = logged_in.get(reverse("center:orders"), {"before": first.context["older"]})
+    names = [o.billing_id for page in (first, second) for o in page.context["rows"]]
+    assert len(names) == 25 and len(set(names)) == 25
+
+
+@pytest.mark.parametrize("month", HOSTILE_MONTHS)
+@pytest.mark.parametrize("fmt", ["", "csv"])
+def test_a_month_that_cannot_be_read_is_a_400_naming_the_month(logged_in, ambassador, month, fmt):
+    make_order(ambassador, 1)
+    answer = logged_in.get(reverse("center:orders"), {"month": month, "format": fmt})
+    page = answer.content.decode()
+    assert answer.status_code == 400 and not answer.streaming
+    assert 'role="alert"' in page and "下单月份：" in page
+    assert f"o-{ambassador.pk}-1<" not in page  # no list that only looks filtered
+
+
+@pytest.mark.parametrize("query", ["month=2026-11&month=2026-10", "status=<script>", "type=gift", "status=x&type=y"])
+def test_a_filter_given_twice_or_not_understood_is_a_400(logged_in, ambassador, query):
+    answer = logged_in.get(f"{reverse('center:orders')}?{query}")
+    assert answer.status_code == 400 and "<script>" not in answer.content.decode()
