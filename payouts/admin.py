@@ -7,13 +7,13 @@ uses. The monthly payout and tax sheets are exported from a page beside the with
 change lists; nothing of payouts is ever imported.
 """
 
-import json
 import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
+from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -25,7 +25,7 @@ from portal.kernel.audit import audit_record, audit_trail
 from portal.kernel.forms import MonthField, QueryForm
 from portal.kernel.months import MonthError, add_months, month_bounds, month_of, month_parse
 
-from . import exports
+from . import exports, readable
 from .alipay import AlipayClient
 from .models import Entry, Posting, SettlementRun, TaxAssessment, Withdrawal
 from .resources import SHANGHAI
@@ -126,6 +126,7 @@ class MonthlySheetExportMixin:
     change_list_template = "admin/payouts/export_change_list.html"
     export_sheet = None  # exports.PAYOUT or exports.TAX
     export_title = None
+    export_empty_reason = None  # why a month can have no rows, for the message that says so
 
     def export_permission(self):
         return f"{self.opts.app_label}.export_{self.opts.model_name}"
@@ -141,12 +142,19 @@ class MonthlySheetExportMixin:
     def export_view(self, request):
         if not request.user.has_perm(self.export_permission()):
             raise PermissionDenied
-        last_month = add_months(month_of(timezone.localdate(timezone=SHANGHAI)), -1)
-        form = MonthExportForm(request.POST or None, initial={"month": last_month, "format": exports.XLSX})
+        latest = exports.latest_month(self.export_sheet)
+        form = MonthExportForm(
+            request.POST or None, initial={"month": self._month_wanted(request, latest), "format": exports.XLSX}
+        )
+        status = 200
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            return exports.sheet_response(self.export_sheet, data["month"], data["format"], request.user)
-        status = 400 if form.errors else 200
+            try:
+                return exports.sheet_response(self.export_sheet, data["month"], data["format"], request.user)
+            except exports.SheetEmpty as empty:
+                form.add_error("month", self._empty_message(empty.month, latest))
+        elif form.errors:
+            status = 400
         context = {
             **self.admin_site.each_context(request),
             "form": form,
@@ -155,6 +163,24 @@ class MonthlySheetExportMixin:
             "full_identity": request.user.has_perm(exports.FULL_IDENTITY_PERMISSION),
         }
         return TemplateResponse(request, "admin/payouts/export.html", context, status=status)
+
+    @staticmethod
+    def _month_wanted(request, latest):
+        """The month the list was filtered by (the export link carries it), else the latest month
+        with rows, else last month."""
+        try:
+            return month_parse(request.GET["month"])
+        except (KeyError, MonthError):
+            return latest or add_months(month_of(timezone.localdate(timezone=SHANGHAI)), -1)
+
+    def _empty_message(self, month, latest):
+        message = _("%(month)s 没有可导出的行：%(why)s。") % {
+            "month": f"{month:%Y-%m}",
+            "why": self.export_empty_reason,
+        }
+        if latest:
+            message += _("最近有数据的月份是 %(latest)s。") % {"latest": f"{latest:%Y-%m}"}
+        return message
 
 
 @admin.register(Withdrawal)
@@ -194,6 +220,7 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMon
     readonly_fields = fields
     export_sheet = exports.PAYOUT
     export_title = gettext_lazy("导出打款表")
+    export_empty_reason = gettext_lazy("这个月没有到账的提现")
 
     @admin.display(description=gettext_lazy("提现单号"), ordering="pk")
     def out_biz_no(self, withdrawal):
@@ -213,7 +240,7 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMon
             (
                 timezone.localtime(posting.posted_at).strftime("%Y-%m-%d %H:%M:%S"),
                 posting.get_kind_display(),
-                "，".join(f"{entry.get_bucket_display()} {entry.amount:+}" for entry in posting.entries.all()),
+                readable.posting_moves(posting),
             )
             for posting in withdrawal.postings.order_by("posted_at", "pk").prefetch_related("entries")
         ]
@@ -221,17 +248,10 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMon
 
     @admin.display(description=gettext_lazy("审计记录"))
     def audit_entries(self, withdrawal):
-        rows = [
-            (
-                timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-                entry.actor.email if entry.actor else _("系统"),
-                entry.action,
-                entry.reason,
-                f"{_json(entry.before)} → {_json(entry.after)}",
-            )
-            for entry in audit_trail(withdrawal)
-        ]
-        return _table([_("时间"), _("操作人"), _("动作"), _("原因"), _("变更")], rows)
+        """What happened to the withdrawal, oldest first, each entry a sentence: who did what."""
+        entries = reversed(audit_trail(withdrawal))
+        rows = [(readable.withdrawal_audit_when(entry), readable.withdrawal_audit_sentence(entry)) for entry in entries]
+        return _table([_("时间"), _("经过")], rows)
 
     def get_search_results(self, request, queryset, search_term):
         """out_biz_no is the id (W000000000042), so it is matched as one; else the Alipay order id."""
@@ -298,10 +318,6 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMon
             )
 
 
-def _json(value):
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else "—"
-
-
 def _table(headers, rows):
     if not rows:
         return "—"
@@ -355,14 +371,36 @@ class EntryInline(admin.TabularInline):
 class PostingAdmin(ReadOnlyMoneyAdmin):
     """The append-only ledger: a posting and its entries; corrections are new postings."""
 
-    list_display = ["posted_at", "key", "kind", "withdrawal", "settlement_run"]
+    list_display = ["posted_at", "cause", "ambassadors", "amount", "moves"]
     list_filter = ["kind"]
-    list_select_related = ["withdrawal", "settlement_run"]
+    list_select_related = ["order", "bonus", "withdrawal", "settlement_run"]
     search_fields = ["=key"]
+    search_help_text = gettext_lazy("记账键，例如 payout:1 或 settlement:17")
     date_hierarchy = "posted_at"
     fields = ["key", "kind", "posted_at", "order", "rebate_change", "bonus", "withdrawal", "settlement_run"]
     readonly_fields = fields
     inlines = [EntryInline]
+
+    def get_queryset(self, request):
+        entries = Entry.objects.select_related("ambassador").order_by("pk")
+        return super().get_queryset(request).prefetch_related(Prefetch("entries", queryset=entries))
+
+    @admin.display(description=gettext_lazy("原因"))
+    def cause(self, posting):
+        return readable.posting_cause(posting)
+
+    @admin.display(description=gettext_lazy("云大使"))
+    def ambassadors(self, posting):
+        names = {entry.ambassador.masked_legal_name or str(entry.ambassador) for entry in posting.entries.all()}
+        return "、".join(sorted(names))
+
+    @admin.display(description=gettext_lazy("金额"))
+    def amount(self, posting):
+        return readable.posting_amount(posting)
+
+    @admin.display(description=gettext_lazy("分录"))
+    def moves(self, posting):
+        return readable.posting_moves(posting)
 
 
 @admin.register(TaxAssessment)
@@ -383,10 +421,31 @@ class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnly
     list_select_related = ["ambassador", "withdrawal"]
     export_sheet = exports.TAX
     export_title = gettext_lazy("导出个税表")
+    export_empty_reason = gettext_lazy("这个月没有个税记录")
+
+    fields = [
+        "month_display",
+        "ambassador",
+        "withdrawal",
+        "net_income",
+        "gross_income",
+        "deduction",
+        "taxable_income",
+        "rate_percent",
+        "quick_deduction",
+        "tax",
+        "tax_this_payment",
+        "assessed_at",
+    ]
+    readonly_fields = fields
 
     @admin.display(description=gettext_lazy("所属月份"), ordering="month")
     def month_display(self, assessment):
         return f"{assessment.month:%Y-%m}"
+
+    @admin.display(description=gettext_lazy("税率"))
+    def rate_percent(self, assessment):
+        return f"{assessment.rate * 100:.0f}%"
 
     @admin.display(description=gettext_lazy("真实姓名"))
     def masked_legal_name(self, assessment):

@@ -8,6 +8,11 @@ StreamingHttpResponse (UTF-8 with a BOM, so Excel reads the Chinese), xlsx throu
 write-only workbook (rows go to a temporary file, strings inline, no shared-strings table) saved
 into a temporary file that is streamed back.
 
+The xlsx sheet is made to be read: each column as wide as its content, the header row bold and
+frozen, rates as percentages and, under the rows, a totals row summing the money columns (sums
+worked out while the rows stream, written as numbers, not formulae). The csv sheet stays rows only,
+for other programs to read; its rates read "20%".
+
 Bypassing import-export's formats bypasses their escaping too, so every text cell is escaped here
 with the portal's one function (`portal.kernel.spreadsheets.spreadsheet_safe`). Full names and ID
 numbers are written only for holders of `payouts.export_full_id_numbers`, and such an export is
@@ -33,8 +38,11 @@ from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from portal.kernel.audit import audit_record
+from portal.kernel.money import round_yuan
 from portal.kernel.months import month_of, month_parse
 from portal.kernel.spreadsheets import spreadsheet_safe
 
@@ -50,6 +58,16 @@ CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# The sheets are written in the source language, whoever exports them (payouts/resources.py).
+TOTALS_LABEL = "合计"
+
+
+class SheetEmpty(Exception):
+    """The month has no rows: a file of headers alone would only look like an answer."""
+
+    def __init__(self, kind, month):
+        super().__init__(f"no rows for {month:%Y-%m}")
+        self.kind, self.month = kind, month
 
 
 @dataclass(frozen=True)
@@ -67,8 +85,14 @@ class Sheet:
         return f"{self.kind}-{self.month:%Y-%m}"
 
 
-def sheet_open(kind, month, user) -> Sheet:
-    """Choose the month's rows and the masking the user may see; audit an export in clear."""
+def latest_month(kind):
+    """The latest month the sheet has rows for, or None."""
+    return SHEETS[kind].latest_month()
+
+
+def sheet_open(kind, month, user, *, refuse_empty=False) -> Sheet:
+    """Choose the month's rows and the masking the user may see; audit an export in clear.
+    With `refuse_empty`, a month without rows raises SheetEmpty (and nothing is audited)."""
     if kind not in SHEETS:
         raise ValueError(f"unknown sheet {kind!r}: one of {', '.join(SHEETS)}")
     month = month_parse(month) if isinstance(month, str) else month_of(month)
@@ -76,6 +100,8 @@ def sheet_open(kind, month, user) -> Sheet:
     resource = SHEETS[kind](full_identity=full_identity)
     queryset = resource.filter_export(resource.get_queryset(), month=month)
     sheet = Sheet(kind=kind, month=month, resource=resource, queryset=queryset, rows=queryset.count())
+    if refuse_empty and not sheet.rows:
+        raise SheetEmpty(kind, month)
     if full_identity:  # the target is the exporter: audit_trail(user) lists what they took out
         audit_record(
             actor=user,
@@ -110,13 +136,32 @@ def _headers(sheet):
         return sheet.resource.get_export_headers()
 
 
+def _columns(sheet, names):
+    """The positions of the named fields among the sheet's columns."""
+    resource = sheet.resource
+    fields = [resource.get_field_name(field) for field in resource.get_export_fields()]
+    return [fields.index(name) for name in names]
+
+
+def _as_percent(text):
+    """ "0.20" → "20%": a rate as people write it."""
+    if text in ("", None):
+        return ""
+    number = format(Decimal(str(text)) * 100, "f")
+    return (number.rstrip("0").rstrip(".") if "." in number else number) + "%"
+
+
 def csv_chunks(sheet):
     """The sheet as UTF-8 csv with a BOM, one chunk of bytes per batch of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(spreadsheet_safe(value) for value in _headers(sheet))
+    percents = _columns(sheet, sheet.resource.percent_fields)
     for batch in _batches(sheet):
+        for values in batch:
+            for column in percents:
+                values[column] = _as_percent(values[column])
         writer.writerows([spreadsheet_safe(str(value)) for value in values] for values in batch)
         yield buffer.getvalue().encode()
         buffer.seek(0)
@@ -126,27 +171,61 @@ def csv_chunks(sheet):
 
 
 def xlsx_write(sheet, stream):
-    """The sheet as one xlsx worksheet: money as numbers with 2 places, times as Shanghai times."""
+    """The sheet as one xlsx worksheet: money as numbers with 2 places, rates as percentages,
+    times as Shanghai times; columns sized, the header bold and frozen, and a totals row under
+    the rows (none under a header alone)."""
     book = Workbook(write_only=True)
     worksheet = book.create_sheet(title=sheet.filename)
-    worksheet.append([spreadsheet_safe(value) for value in _headers(sheet)])
-    cells = _XlsxCells(worksheet)
+    resource = sheet.resource
+    headers = _headers(sheet)
+    # A write-only sheet writes its columns and panes before its first row: set them first.
+    fields = [resource.get_field_name(field) for field in resource.get_export_fields()]
+    for column, name in enumerate(fields, start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = resource.column_widths.get(name, 12)
+    worksheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    heading = PatternFill("solid", start_color="FFF2F2F2")
+    worksheet.append([_styled(worksheet, spreadsheet_safe(value), font=bold, fill=heading) for value in headers])
+
+    cells = _XlsxCells(worksheet, percent_columns=_columns(sheet, resource.percent_fields))
+    summed = _columns(sheet, resource.total_fields)
+    totals, rows = dict.fromkeys(summed, Decimal(0)), 0
     for batch in _batches(sheet, force_native_type=True):
         for values in batch:
+            for column in summed:
+                totals[column] += values[column] or 0
             worksheet.append([cells.cell(column, value) for column, value in enumerate(values)])
+        rows += len(batch)
+    if rows:
+        row = [None] * len(headers)
+        row[0] = _styled(worksheet, TOTALS_LABEL, font=bold)
+        for column, total in totals.items():
+            total = round_yuan(total)
+            row[column] = _styled(worksheet, total, font=bold, number_format=_XlsxCells.NUMBER_FORMATS[Decimal])
+        worksheet.append(row)
     book.save(stream)
 
 
+def _styled(worksheet, value, **style):
+    """One cell of the few written once per sheet (the header and the totals), with its style."""
+    cell = WriteOnlyCell(worksheet, value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
 class _XlsxCells:
-    """A row's values as the write-only worksheet takes them: text escaped, money and times as
-    cells with their number format. A write-only worksheet writes a row out before `append`
+    """A row's values as the write-only worksheet takes them: text escaped, money, rates and times
+    as cells with their number format. A write-only worksheet writes a row out before `append`
     returns, so each column's styled cell is made (and styled) once and filled again for every
     row, rather than made anew for each value."""
 
     NUMBER_FORMATS = {Decimal: "0.00", datetime: "yyyy-mm-dd hh:mm:ss"}
+    PERCENT_FORMAT = "0%"
 
-    def __init__(self, worksheet):
+    def __init__(self, worksheet, *, percent_columns=()):
         self.worksheet = worksheet
+        self.percent_columns = frozenset(percent_columns)
         self.styled = {}  # (column, type) → cell
 
     def cell(self, column, value):
@@ -158,7 +237,8 @@ class _XlsxCells:
         cell = self.styled.get((column, kind))
         if cell is None:  # made as before, value first: the workbook's number formats are the same
             cell = self.styled[column, kind] = WriteOnlyCell(self.worksheet, value)
-            cell.number_format = self.NUMBER_FORMATS[kind]
+            percent = kind is Decimal and column in self.percent_columns
+            cell.number_format = self.PERCENT_FORMAT if percent else self.NUMBER_FORMATS[kind]
         else:
             cell.value = value
         return cell
@@ -190,10 +270,11 @@ def tax_sheet_write(month, fmt, user, stream) -> int:
 
 def sheet_response(kind, month, fmt, user):
     """The sheet as a download: csv streamed row by row; xlsx built in a temporary file (a zip
-    cannot be sent before it is finished), then streamed from it and deleted when closed."""
+    cannot be sent before it is finished), then streamed from it and deleted when closed.
+    A month without rows raises SheetEmpty: a download of headers alone answers nothing."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    sheet = sheet_open(kind, month, user)
+    sheet = sheet_open(kind, month, user, refuse_empty=True)
     filename = f"{sheet.filename}.{fmt}"
     if fmt == CSV:
         response = StreamingHttpResponse(csv_chunks(sheet), content_type=CONTENT_TYPES[CSV])

@@ -98,6 +98,9 @@ class ExportOnlyResource(resources.ModelResource):
 
     # The ambassador's encrypted fields the sheet shows: decrypted once per ambassador and export.
     identity_fields = ("legal_name", "id_number")
+    column_widths = {}  # field name → width in xlsx
+    total_fields = ()  # money columns summed in xlsx's totals row
+    percent_fields = ()  # rates, written as percentages
 
     def __init__(self, *, full_identity=False, **kwargs):
         super().__init__(**kwargs)
@@ -193,6 +196,27 @@ class PayoutSheetResource(ExportOnlyResource):
         chunk_size = 2000
 
     identity_fields = ("legal_name", "id_number", "alipay_account")
+    # In xlsx: each column's width (in characters; a Chinese character counts two), and the money
+    # columns the totals row sums.
+    column_widths = {
+        "month": 9,
+        "out_biz_no": 16,
+        "legal_name": 10,
+        "id_number": 21,
+        "alipay_account": 18,
+        "amount": 13,
+        "state": 10,
+        "requested_at": 20,
+        "finished_at": 20,
+        "alipay_order_id": 34,
+    }
+    total_fields = ("amount",)
+
+    @staticmethod
+    def latest_month():
+        """The month of the latest payment, the month finance most likely wants (None: no payment yet)."""
+        paid = Withdrawal.objects.filter(state=Withdrawal.State.SUCCEEDED).aggregate(last=Max("finished_at"))["last"]
+        return month_of(paid.astimezone(SHANGHAI).date()) if paid else None
 
     def get_queryset(self):
         # Only the columns the sheet shows; the ambassador's identity comes from `identity`.
@@ -261,6 +285,28 @@ class TaxSheetResource(ExportOnlyResource):
         )
         export_order = fields
         chunk_size = 2000
+
+    column_widths = {
+        "month": 9,
+        "legal_name": 10,
+        "id_number": 21,
+        "net_income": 13,
+        "gross_income": 19,
+        "deduction": 13,
+        "taxable_income": 15,
+        "rate": 7,
+        "quick_deduction": 13,
+        "tax": 13,
+        "paid_by": 10,
+    }
+    total_fields = ("net_income", "gross_income", "deduction", "taxable_income", "tax")
+    # The rate is written as a percentage: a number formatted "0%" in xlsx, "20%" in csv.
+    percent_fields = ("rate",)
+
+    @staticmethod
+    def latest_month():
+        """The latest month with a tax record (None: none yet)."""
+        return TaxAssessment.objects.aggregate(last=Max("month"))["last"]
 
     def get_queryset(self):
         return TaxAssessment.objects.only(

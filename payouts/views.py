@@ -1,7 +1,11 @@
 """The ambassador's 提现 and 税务 pages (R11)."""
 
+from dataclasses import asdict
+
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from ambassadors.decorators import ambassador_required
@@ -9,32 +13,81 @@ from ambassadors.decorators import ambassador_required
 from . import selectors
 from .forms import WithdrawalForm
 from .ledger import balances_of
-from .withdrawals import WithdrawalRefused, withdrawal_minimum, withdrawal_request
+from .models import Withdrawal
+from .tax_records import payment_tax_estimate
+from .withdrawals import WithdrawalRefused, withdrawal_check, withdrawal_minimum, withdrawal_request
+
+# The largest id a withdrawal can have (a signed 64-bit key): a longer number names none.
+_ID_DIGITS = 18
 
 
 @ambassador_required
 def withdrawals(request, ambassador):
+    """提现 in two steps: the amount, then a confirmation stating the amount, the Alipay account
+    and the tax the platform pays for it; only the confirmation withdraws. `?format=json` is one
+    withdrawal's state, which the page asks for until Alipay's answer is in."""
+    if request.GET.get("format") == "json":
+        return _withdrawal_state(request, ambassador)
     form = WithdrawalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            withdrawal = withdrawal_request(ambassador=ambassador, **form.cleaned_data)
+            if "confirm" in request.POST:
+                withdrawal = withdrawal_request(ambassador=ambassador, **form.cleaned_data)
+                messages.success(
+                    request, _("已申请提现 ¥%(amount)s，到账结果会显示在提现记录中。") % {"amount": withdrawal.amount}
+                )
+                return redirect("center:withdrawals")
+            if "edit" not in request.POST:
+                amount = withdrawal_check(ambassador=ambassador, amount=form.cleaned_data["amount"])
+                return _confirmation(request, ambassador, form, amount)
         except WithdrawalRefused as refusal:
             form.add_error("amount", str(refusal))
-        else:
-            messages.success(
-                request, _("已申请提现 ¥%(amount)s，到账结果会显示在提现记录中。") % {"amount": withdrawal.amount}
-            )
-            return redirect("center:withdrawals")
+            if not ambassador.alipay_bound_at or ambassador.cancelled_at:  # no form on the page to show it
+                messages.error(request, str(refusal))
+    balances = balances_of(ambassador)
     return render(
         request,
         "payouts/withdrawals.html",
         {
             "ambassador": ambassador,
-            "balances": balances_of(ambassador),
+            "balances": balances,
             "form": form,
             "minimum": withdrawal_minimum(),
             "history": selectors.withdrawals_of(ambassador),
         },
+    )
+
+
+def _confirmation(request, ambassador, form, amount):
+    return render(
+        request,
+        "payouts/withdrawal_confirm.html",
+        {"ambassador": ambassador, "form": form, "amount": amount, "tax": payment_tax_estimate(ambassador, amount)},
+    )
+
+
+def _withdrawal_state(request, ambassador):
+    """One of the ambassador's withdrawals as JSON: its state, its row of the history as the page
+    shows it, and the balances it moved. Another ambassador's withdrawal is not found (404)."""
+    wanted = request.GET.get("withdrawal", "")
+    if not (wanted.isascii() and wanted.isdigit()):
+        message = _("withdrawal 应为提现记录的编号（数字）。")
+        return JsonResponse({"errors": [{"field": "withdrawal", "message": message}]}, status=400)
+    withdrawal = None
+    if len(wanted) <= _ID_DIGITS:
+        withdrawal = Withdrawal.objects.filter(pk=int(wanted), ambassador=ambassador).first()
+    if withdrawal is None:
+        return JsonResponse({"errors": [{"field": "withdrawal", "message": _("没有这条提现记录。")}]}, status=404)
+    return JsonResponse(
+        {
+            "withdrawal": withdrawal.out_biz_no,
+            "state": withdrawal.state,
+            "final": withdrawal.is_final,
+            "alipay_order_id": withdrawal.alipay_order_id,
+            "finished_at": withdrawal.finished_at,
+            "balances": {bucket: str(amount) for bucket, amount in asdict(balances_of(ambassador)).items()},
+            "row": render_to_string("payouts/withdrawal_row.html", {"withdrawal": withdrawal}, request=request),
+        }
     )
 
 

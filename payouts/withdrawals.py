@@ -52,15 +52,9 @@ def _amount_from(value) -> Decimal:
         raise WithdrawalRefused(_("请输入金额，例如 100 或 100.50。")) from None
 
 
-@transaction.atomic
-def withdrawal_request(*, ambassador, amount, request_token) -> Withdrawal:
-    """R11.1: move `amount` from withdrawable to in payout and queue the transfer.
-    A second submit of the same form (same token) returns the first withdrawal."""
-    ambassadors_locked([ambassador.pk])
-    existing = Withdrawal.objects.filter(request_token=request_token, ambassador=ambassador).first()
-    if existing:
-        return existing
-    ambassador.refresh_from_db()
+def withdrawal_check(*, ambassador, amount) -> Decimal:
+    """The amount as a withdrawal of it would be made, or WithdrawalRefused saying why it would
+    not. Asked before the ambassador confirms, and again under the lock by `withdrawal_request`."""
     if ambassador.cancelled_at or not ambassador.alipay_bound_at:
         raise WithdrawalRefused(_("请先完成实名认证并绑定支付宝账号。"))
     if not ambassador.binding_intact():
@@ -72,6 +66,19 @@ def withdrawal_request(*, ambassador, amount, request_token) -> Withdrawal:
         raise WithdrawalRefused(_("单次提现至少 ¥%(minimum)s。") % {"minimum": minimum})
     if amount > available:
         raise WithdrawalRefused(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
+    return amount
+
+
+@transaction.atomic
+def withdrawal_request(*, ambassador, amount, request_token) -> Withdrawal:
+    """R11.1: move `amount` from withdrawable to in payout and queue the transfer.
+    A second submit of the same form (same token) returns the first withdrawal."""
+    ambassadors_locked([ambassador.pk])
+    existing = Withdrawal.objects.filter(request_token=request_token, ambassador=ambassador).first()
+    if existing:
+        return existing
+    ambassador.refresh_from_db()
+    amount = withdrawal_check(ambassador=ambassador, amount=amount)
     withdrawal = Withdrawal.objects.create(ambassador=ambassador, amount=amount, request_token=request_token)
     post(
         key=f"withdrawal:{withdrawal.pk}",

@@ -59,6 +59,11 @@ class Withdrawal(models.Model):
         return f"{self.out_biz_no} ¥{self.amount}"
 
     @property
+    def is_final(self):
+        """Paid or returned: nothing will change it any more."""
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    @property
     def out_biz_no(self):
         """Alipay's merchant order number: the withdrawal's id, fixed for every retry."""
         return f"W{self.pk:012d}"

@@ -118,7 +118,11 @@ def test_a_withdrawal_shows_its_postings_and_audit_trail(finance, funded, alipay
     page = finance.get(reverse("admin:payouts_withdrawal_change", args=[withdrawal.pk])).content.decode()
     assert withdrawal.out_biz_no in page
     assert "提现申请" in page and "可提现 -300.00" in page and "提现中 +300.00" in page  # the posting
-    assert "withdrawal.request" in page and "withdrawal.outcome" in page  # the audit trail
+    # The audit trail as sentences, oldest first: who did what, and Alipay's code.
+    asked = f"{funded.user.email} 申请提现 ¥300.00。"
+    answered = "系统 记录支付宝的答复：处理中 → 结果确认中（代码 TIMEOUT）。"
+    assert asked in page and answered in page and page.index(asked) < page.index(answered)
+    assert "withdrawal.request" not in page and '{"state"' not in page
     assert 'name="_save"' not in page and "deletelink" not in page
 
 
@@ -220,7 +224,7 @@ def test_the_export_page_answers_csv_streamed_and_xlsx_as_a_file(finance):
     assert len(csv_rows(b"".join(answer.streaming_content))) == 3  # the header and November's two
     answer = finance.post(reverse("admin:payouts_taxassessment_export"), {"month": "2026-11", "format": "xlsx"})
     assert "tax-2026-11.xlsx" in answer["Content-Disposition"]
-    assert len(xlsx_rows(b"".join(answer.streaming_content))) == 2  # the header and one ambassador
+    assert len(xlsx_rows(b"".join(answer.streaming_content))) == 3  # the header, one ambassador, the totals
     assert AuditEntry.objects.filter(action="export.full_id_numbers").count() == 2
 
 
@@ -263,3 +267,67 @@ def test_staff_without_the_export_permission_are_refused(client, name):
     assert client.get(reverse(name)).status_code == 403
     assert client.post(reverse(name), {"month": "2026-11", "format": "csv"}).status_code == 403
     assert not AuditEntry.objects.exists()
+
+
+def test_the_export_page_offers_the_latest_month_with_rows(finance):
+    """Finance exports last month's payments most days, but not always: the month offered is the
+    latest with payments (or tax records), not a month computed from today."""
+    ambassador = BoundAmbassadorFactory()
+    paid_withdrawal(ambassador, "100.00", "2026-09-30 23:30")  # Shanghai: September
+    for name in ("admin:payouts_withdrawal_export", "admin:payouts_taxassessment_export"):
+        form = finance.get(reverse(name)).context["form"]
+        assert form["month"].value() == date(2026, 9, 1)
+        assert 'value="2026-09"' in str(form["month"])
+
+
+def test_the_export_link_carries_the_month_the_list_is_filtered_by(finance):
+    ambassador = BoundAmbassadorFactory()
+    paid_withdrawal(ambassador, "100.00", "2026-10-10 10:00")
+    paid_withdrawal(ambassador, "100.00", "2026-11-10 10:00")
+    page = finance.get(reverse("admin:payouts_withdrawal_changelist"), {"month": "2026-10"}).content.decode()
+    assert 'href="export/?month=2026-10"' in page
+    form = finance.get(reverse("admin:payouts_withdrawal_export"), {"month": "2026-10"}).context["form"]
+    assert form["month"].value() == date(2026, 10, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("admin:payouts_withdrawal_export", "这个月没有到账的提现"),
+        ("admin:payouts_taxassessment_export", "这个月没有个税记录"),
+    ],
+)
+def test_a_month_without_rows_is_said_so_and_no_file_is_made(finance, name, why):
+    paid_withdrawal(BoundAmbassadorFactory(), "100.00", "2026-12-10 10:00")
+    answer = finance.post(reverse(name), {"month": "2026-11", "format": "xlsx"})
+    assert answer.status_code == 200 and not answer.streaming and "Content-Disposition" not in answer
+    page = answer.content.decode()
+    assert f"2026-11 没有可导出的行：{why}。最近有数据的月份是 2026-12。" in page
+    assert not AuditEntry.objects.filter(action="export.full_id_numbers").exists()  # nothing taken out
+
+
+def test_a_month_without_rows_is_said_so_in_english(finance):
+    finance.cookies["django_language"] = "en"
+    answer = finance.post(reverse("admin:payouts_withdrawal_export"), {"month": "2026-11", "format": "csv"})
+    assert "No rows for 2026-11: no withdrawal was paid that month." in answer.content.decode()
+
+
+def test_the_ledger_lists_amounts_and_readable_causes(finance, funded, alipay_settings, capture):
+    """Not `payout:1` but what moved and why: 结算 · 订单 …, 提现到账 · W…, with the amounts."""
+    with capture(execute=True):
+        withdrawal = withdrawal_request(ambassador=funded, amount="300.00", request_token=uuid.uuid4())
+    order = Posting.objects.get(kind=Posting.Kind.SETTLEMENT).order
+    page = finance.get(reverse("admin:payouts_posting_changelist")).content.decode()
+    assert f"结算 · 订单 {order.billing_id}" in page
+    assert f"返利变动 · 订单 {order.billing_id}" in page
+    assert f"提现申请 · {withdrawal.out_biz_no}" in page and f"提现到账 · {withdrawal.out_biz_no}" in page
+    assert "待结算 -1000.00，可提现 +1000.00" in page  # the settlement's entries
+    assert ">1000.00<" in page and ">300.00<" in page  # what each posting moved
+    assert funded.masked_legal_name in page
+    assert f">settlement:{order.pk}<" not in page and ">payout:" not in page
+
+
+def test_a_tax_record_shows_its_rate_as_a_percentage(finance):
+    withdrawal = paid_withdrawal(BoundAmbassadorFactory(), "6000.00", "2026-11-10 10:00")
+    page = finance.get(reverse("admin:payouts_taxassessment_change", args=[withdrawal.tax_assessment.pk]))
+    assert "20%" in page.content.decode() and "0.20" not in page.content.decode()

@@ -170,7 +170,7 @@ def test_the_payout_sheet_as_xlsx_has_numbers_and_shanghai_times(november):
     count, content = written(payout_sheet_write, date(2026, 12, 15), "xlsx", exporter_without_identities())
     rows = xlsx_rows(content)
     assert rows[0] == PAYOUT_HEADERS
-    assert len(rows) == 2 and count == 1
+    assert len(rows) == 3 and count == 1  # the header, the payment, the totals
     row = rows[1]
     assert row[:5] == ["2026-12", december.out_biz_no, "张*", zhang.masked_id_number, zhang.masked_alipay_account]
     assert row[5] == 100 and row[6] == "已到账"
@@ -185,7 +185,7 @@ def test_the_tax_sheet_has_each_ambassadors_latest_assessment_of_the_month(novem
     by_name = {row[1]: row for row in rows[1:]}
     # R11.2: two payments of 3,000 in one month are taxed as one of 6,000.
     assert by_name["张*"] == [
-        "2026-11", "张*", zhang.masked_id_number, "6000.00", "7142.86", "1428.57", "5714.29", "0.20", "0.00",
+        "2026-11", "张*", zhang.masked_id_number, "6000.00", "7142.86", "1428.57", "5714.29", "20%", "0.00",
         "1142.86", "平台代缴",
     ]  # fmt: skip
     assert by_name["李*"][3] == "500.00" and by_name["李*"][9] == "0.00"
@@ -365,7 +365,7 @@ def test_every_row_of_an_xlsx_sheet_has_its_own_numbers_and_times(november):
     """Each column's styled cell is filled again for every row: no row shows another's values."""
     zhang, li, paid, december = november
     content = written(payout_sheet_write, "2026-11", "xlsx", exporter_without_identities())[1]
-    rows = xlsx_rows(content)[1:]
+    rows = xlsx_rows(content)[1:-1]  # without the header and the totals
     assert [(row[1], row[5], row[7], row[8]) for row in rows] == [
         (
             withdrawal.out_biz_no,
@@ -378,3 +378,36 @@ def test_every_row_of_an_xlsx_sheet_has_its_own_numbers_and_times(november):
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     assert {sheet.cell(row, 6).number_format for row in (2, 3, 4)} == {"0.00"}
     assert {sheet.cell(row, 9).number_format for row in (2, 3, 4)} == {"yyyy-mm-dd hh:mm:ss"}
+
+
+def test_the_xlsx_sheet_is_laid_out_to_be_read(november):
+    """Columns sized, the header bold and frozen, a totals row summing the money columns (numbers,
+    not formulae), the tax rate a percentage, every cell written in openpyxl's write-only mode."""
+    finance = staff_in(FINANCE)
+    book = openpyxl.load_workbook(io.BytesIO(written(tax_sheet_write, "2026-11", "xlsx", finance)[1]))
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert [cell.font.b for cell in sheet[1]] == [True] * len(TAX_HEADERS)
+    assert sheet.column_dimensions["C"].width == 21  # 身份证号: 18 digits fit
+    assert sheet.column_dimensions["E"].width == 19  # 应税收入（含税）
+    *rows, totals = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(rows) == 2
+    # 张三 (6,000 in two payments) and 李四 (500): the money columns summed, the rest left empty.
+    assert totals == ["合计", None, None, 6500, 7642.86, 1928.57, 5714.29, None, None, 1142.86, None]
+    assert [cell.font.b for cell in sheet[sheet.max_row] if cell.value is not None] == [True] * 6
+    assert {sheet.cell(row, 8).number_format for row in (2, 3)} == {"0%"}
+    assert [sheet.cell(row, 8).value for row in (2, 3)] == [0.2, 0.2]
+
+    payouts = openpyxl.load_workbook(io.BytesIO(written(payout_sheet_write, "2026-11", "xlsx", finance)[1])).active
+    assert payouts.freeze_panes == "A2"
+    *_, totals = payouts.iter_rows(values_only=True)
+    assert totals[0] == "合计" and totals[5] == 6500  # 3,000 + 3,000 + 500
+    assert payouts.cell(payouts.max_row, 6).number_format == "0.00"
+
+
+def test_the_csv_sheets_are_rows_only_with_the_rate_as_people_write_it(november):
+    """csv is read by other programs: no totals row, and the rate reads 20%."""
+    finance = staff_in(FINANCE)
+    rows = csv_rows(written(tax_sheet_write, "2026-11", "csv", finance)[1])
+    assert len(rows) == 3 and [row[7] for row in rows[1:]] == ["20%", "20%"]
+    assert "合计" not in [row[0] for row in csv_rows(written(payout_sheet_write, "2026-11", "csv", finance)[1])]

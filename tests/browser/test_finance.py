@@ -50,7 +50,7 @@ FULL_ID_NUMBERS = "export.full_id_numbers"
 
 
 def log_in(browser, live_server, email):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("电子邮件").fill(email)
     page.get_by_label("密码").first.fill(DEMO_PASSWORD)
@@ -138,8 +138,18 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     expect(page.locator(".field-amount .readonly")).to_have_text("3000.00")
     expect(page.locator(".field-ledger_postings table tbody tr")).not_to_have_count(0)
     expect(page.locator("#content")).not_to_contain_text("13812345678")
+    # The audit trail as sentences, oldest first: who did what.
+    trail = page.locator(".field-audit_entries tbody tr td:last-child")
+    expect(trail).to_have_text(
+        [
+            "ambassador@demo.local 申请提现 ¥3000.00。",
+            "系统 记录支付宝的答复：已申请 → 已到账，支付宝单号 20261101DEMO000001。",
+        ]
+    )
+    expect(page.locator(".field-audit_entries")).not_to_contain_text("withdrawal.")
     expect_read_only_change_page(page)
     screenshot(page, "62-finance-withdrawal")
+    change_page = page.url
 
     # 结算批次: the demo's settlement run.
     page.goto(f"{live_server.url}/admin/")
@@ -154,7 +164,15 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     app.get_by_role("link", name="记账", exact=True).click()
     expect(result_rows(page)).not_to_have_count(0)
     expect_read_only_changelist(page)
+    # Each posting says what caused it and how much it moved; no bare keys such as payout:1.
+    payout = result_rows(page).filter(has_text=f"提现到账 · {withdrawal.out_biz_no}")
+    expect(payout.locator(".field-amount")).to_have_text("3000.00")
+    expect(payout.locator(".field-moves")).to_have_text("提现中 -3000.00，已提现 +3000.00")
+    expect(payout.locator(".field-ambassadors")).to_have_text("张*")
+    expect(result_rows(page).filter(has_text=re.compile(r"结算 · 订单 DEMO-\d+"))).not_to_have_count(0)
+    expect(page.locator("#result_list")).not_to_contain_text(f"payout:{withdrawal.pk}")
     screenshot(page, "64-finance-ledger")
+    ledger = page.url
     withdrawal_posting = result_rows(page).filter(has_text=withdrawal.out_biz_no).first
     withdrawal_posting.locator("th a, td a").first.click()
     expect(page.locator(".inline-group")).to_be_visible()
@@ -177,7 +195,25 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     screenshot(page, "66-finance-tax-records")
     row.locator("th a").click()
     expect_read_only_change_page(page)
+    expect(page.locator(".field-rate_percent .readonly")).to_have_text("20%")
     screenshot(page, "67-finance-tax-record")
+
+    # The same pages in English: the sentences and causes are translated.
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(change_page)
+    expect(page.locator(".field-audit_entries tbody tr td:last-child")).to_have_text(
+        [
+            "ambassador@demo.local requested a withdrawal of ¥3000.00.",
+            "System recorded Alipay's answer: Requested → Paid, Alipay order number 20261101DEMO000001.",
+        ]
+    )
+    screenshot(page, "1366-en-finance-withdrawal")
+    page.goto(ledger)
+    expect(result_rows(page).filter(has_text=f"Withdrawal paid · {withdrawal.out_biz_no}")).to_have_count(1)
+    expect(result_rows(page).filter(has_text=re.compile(r"Settlement · order DEMO-\d+"))).not_to_have_count(0)
+    screenshot(page, "1366-en-finance-ledger")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "390-en-finance-ledger")
 
 
 def test_finance_exports_the_payout_and_tax_sheets(live_server, browser, screenshot, reference_data, tmp_path):
@@ -195,13 +231,28 @@ def test_finance_exports_the_payout_and_tax_sheets(live_server, browser, screens
     page.locator(".object-tools").get_by_role("link", name="导出打款表").click()
     expect(page.get_by_role("heading", name="导出打款表")).to_be_visible()
     expect(page.get_by_text("表中写入完整姓名与身份证号；每次导出都会记入审计记录。")).to_be_visible()
+    expect(page.get_by_label("月份")).to_have_value(month)  # the latest month with payments
     screenshot(page, "68-finance-payout-export")
+
+    # A month without payments is said so, with the month that has some; no file of headers alone.
+    page.get_by_label("月份").fill("2026-11")
+    page.get_by_role("button", name="导出").click()
+    expect(page.locator(".errorlist")).to_have_text(
+        f"2026-11 没有可导出的行：这个月没有到账的提现。最近有数据的月份是 {month}。"
+    )
+    assert AuditEntry.objects.filter(action=FULL_ID_NUMBERS).count() == 0
+    screenshot(page, "1366-zh-finance-export-empty")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "390-zh-finance-export-empty")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     # 打款表, xlsx then csv: one row, the demo withdrawal, name and ID number in full.
     name, path = export(page, month, "xlsx", tmp_path)
     assert name == f"payout-{month}.xlsx"
-    headers, *rows = xlsx_rows(path)
+    headers, *rows, totals = xlsx_rows(path)
     assert headers == PAYOUT_HEADERS
+    assert totals[0] == "合计" and Decimal(str(totals[5])) == Decimal("3000.00")
     assert len(rows) == 1
     payout = as_dict(headers, rows[0])
     assert payout["月份"] == month
@@ -237,8 +288,9 @@ def test_finance_exports_the_payout_and_tax_sheets(live_server, browser, screens
 
     name, path = export(page, month, "xlsx", tmp_path)
     assert name == f"tax-{month}.xlsx"
-    headers, *rows = xlsx_rows(path)
+    headers, *rows, totals = xlsx_rows(path)
     assert headers == TAX_HEADERS
+    assert totals[0] == "合计" and Decimal(str(totals[9])) == Decimal("550.00")
     assert len(rows) == 1
     tax = as_dict(headers, rows[0])
     assert tax["月份"] == month
@@ -247,6 +299,7 @@ def test_finance_exports_the_payout_and_tax_sheets(live_server, browser, screens
     assert Decimal(str(tax["到手收入"])) == Decimal("3000.00")
     assert Decimal(str(tax["应税收入（含税）"])) == Decimal("3550.00")
     assert Decimal(str(tax["个人所得税"])) == Decimal("550.00")
+    assert Decimal(str(tax["税率"])) == Decimal("0.2")  # shown as 20%
     assert tax["缴纳方"] == "平台代缴"
 
     name, path = export(page, month, "csv", tmp_path)
@@ -259,6 +312,7 @@ def test_finance_exports_the_payout_and_tax_sheets(live_server, browser, screens
     assert tax["姓名"] == "张三"
     assert tax["身份证号"] == id_number
     assert (tax["到手收入"], tax["应税收入（含税）"], tax["个人所得税"]) == ("3000.00", "3550.00", "550.00")
+    assert tax["税率"] == "20%"
     assert tax["缴纳方"] == "平台代缴"
 
     # Each export in clear was audited, by finance, with its sheet, month and row count.

@@ -25,7 +25,7 @@ from .browser import Browser, next_address
 from .prepare import PASSWORD, Customer
 from .shape import ROOT
 
-_WITHDRAWABLE = re.compile(r"可提现</dt><dd>¥(-?[0-9.]+)</dd>")
+_WITHDRAWABLE = re.compile(r"可提现</dt><dd[^>]*>¥(-?[0-9.]+)</dd>")
 _REQUEST_TOKEN = re.compile(r'name="request_token" value="([^"]+)"')
 CHINESE = {"Accept-Language": "zh-hans"}
 
@@ -301,7 +301,8 @@ def withdrawals(run, sessions, interval):
         withdrawable = Decimal(found.group(1))
         if withdrawable < 1:
             continue
-        fields = {"csrfmiddlewaretoken": page.csrf_token(), "request_token": token.group(1)}
+        # The confirmation step's button: the amount is posted as the confirmation page posts it.
+        fields = {"csrfmiddlewaretoken": page.csrf_token(), "request_token": token.group(1), "confirm": "1"}
         roll = rng.random()
         if roll < 0.08:  # more than there is: refused on the form, nothing made
             fields["amount"] = str(withdrawable + Decimal("0.01"))
