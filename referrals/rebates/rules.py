@@ -105,10 +105,10 @@ def rebate_decide(
         return refused(Reason.NOT_NEW_CUSTOMER)
     if rules is None:  # no month has published terms yet: nothing is a rebate product
         return refused(Reason.NOT_REBATE_PRODUCT)
-    if order_type == OrderType.MEMBER_FIRST_PURCHASE and customer.same_person_slot_taken:  # R2.4
-        return refused(Reason.NOT_FIRST_PURCHASE)
     if rate <= 0:  # R4.6, R5.3: the month's terms do not rebate this kind of order
-        return refused(Reason.NOT_FIRST_PURCHASE)
+        return refused(_unrebated_type_reason(order_type))
+    if order_type == OrderType.MEMBER_FIRST_PURCHASE and customer.same_person_slot_taken:  # R2.4
+        return refused(Reason.SAME_PERSON_SLOT_TAKEN)
     if order.product_code not in rules.rebate_product_codes:  # R4.7
         return refused(Reason.NOT_REBATE_PRODUCT)
     if not order.prepaid:  # R4.8
@@ -119,3 +119,11 @@ def rebate_decide(
         return refused(Reason.REFUNDED)
     # R6.1: the rebate is on what the customer kept.
     return Decision(reason="", order_type=order_type, rate=rate, rebate=round_yuan(rate * order.kept_amount))
+
+
+def _unrebated_type_reason(order_type):
+    """R4.6: an order the month pays nothing for is "not a member first purchase", unless it is
+    one (a month whose terms leave even those out): its reason never contradicts its type."""
+    if order_type == OrderType.MEMBER_FIRST_PURCHASE:
+        return Reason.TYPE_NOT_REBATED
+    return Reason.NOT_FIRST_PURCHASE

@@ -5,6 +5,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from referrals.models import OrderType, Reason
 from referrals.rebates.rules import AssociationFacts, CustomerFacts, OrderFacts, RuleFacts, order_type_of, rebate_decide
@@ -158,7 +160,56 @@ def test_r2_1_the_first_paid_slot_taking_order_is_the_member_first_purchase():
 
 def test_r2_4_a_same_person_accounts_first_purchase_uses_the_slot():
     result = decide(customer=replace(NEW_CUSTOMER, same_person_slot_taken=True))
-    assert result.reason == Reason.NOT_FIRST_PURCHASE
+    # The FAQ names this reason apart (⑤客户的同人账号已发生首购): the order is this
+    # account's member first purchase, so "not a member first purchase" would contradict it.
+    assert (result.reason, result.order_type, result.rebate) == (
+        Reason.SAME_PERSON_SLOT_TAKEN,
+        OrderType.MEMBER_FIRST_PURCHASE,
+        0,
+    )
+    assert Reason.SAME_PERSON_SLOT_TAKEN.label == "客户的同人账号已发生首购"
+
+
+def test_r4_6_a_month_paying_nothing_for_member_first_purchases_says_so():
+    nothing_for_first_purchases = replace(
+        FROM_2019_04, rates={**FROM_2019_04.rates, "member_first_purchase": Decimal("0")}
+    )
+    result = decide(rules=nothing_for_first_purchases)
+    assert (result.reason, result.order_type) == (Reason.TYPE_NOT_REBATED, OrderType.MEMBER_FIRST_PURCHASE)
+    # It comes before R2.4: the month's terms, not the slot, are why it earns nothing.
+    twin_used_the_slot = replace(NEW_CUSTOMER, same_person_slot_taken=True)
+    assert decide(customer=twin_used_the_slot, rules=nothing_for_first_purchases).reason == Reason.TYPE_NOT_REBATED
+
+
+@given(
+    kind=st.sampled_from(["new", "renew", "upgrade"]),
+    trial=st.booleans(),
+    slot_product=st.booleans(),
+    paid=st.booleans(),
+    slot_taken=st.booleans(),
+    bought_before=st.booleans(),
+    same_person_slot_taken=st.booleans(),
+    rates=st.fixed_dictionaries(
+        {order_type: st.sampled_from([Decimal("0"), Decimal("0.15")]) for order_type in OrderType}
+    ),
+)
+def test_r4_6_no_member_first_purchase_is_refused_as_not_a_member_first_purchase(
+    kind, trial, slot_product, paid, slot_taken, bought_before, same_person_slot_taken, rates
+):
+    result = decide(
+        order=replace(ORDER, kind=kind, trial=trial, product_takes_first_purchase_slot=slot_product, paid=paid),
+        customer=replace(
+            NEW_CUSTOMER,
+            first_purchase_slot_taken=slot_taken,
+            product_bought_before=bought_before,
+            same_person_slot_taken=same_person_slot_taken,
+        ),
+        rules=replace(FROM_2019_04, rates=rates),
+    )
+    if result.reason == Reason.NOT_FIRST_PURCHASE:
+        assert result.order_type != OrderType.MEMBER_FIRST_PURCHASE
+    if result.reason in (Reason.SAME_PERSON_SLOT_TAKEN, Reason.TYPE_NOT_REBATED):
+        assert result.order_type == OrderType.MEMBER_FIRST_PURCHASE
 
 
 def test_r1_a_customer_whose_first_order_was_a_host_is_still_new_and_can_earn_under_the_old_terms():
