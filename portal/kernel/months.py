@@ -37,6 +37,16 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def quarter_of(day: date) -> date:
+    """The first month of the calendar quarter `day` falls in."""
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_number(day: date) -> int:
+    """Which quarter of its year `day` falls in, 1 to 4."""
+    return (day.month - 1) // 3 + 1
+
+
 def month_bounds(month: date, zone: tzinfo) -> tuple[datetime, datetime]:
     """The first instant of the month and of the next one, in `zone`: a half-open range."""
     first = month_of(month)

@@ -2,14 +2,26 @@
 and per clause. Each test starts from an order that earns its rebate and changes one fact."""
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from referrals.models import OrderType, Reason
-from referrals.rebates.rules import AssociationFacts, CustomerFacts, OrderFacts, RuleFacts, order_type_of, rebate_decide
+from referrals.models import OrderType, Reason, RiskVerdict
+from referrals.rebates.rules import (
+    AssociationFacts,
+    CustomerFacts,
+    OrderFacts,
+    RuleFacts,
+    bonus_settlement_date,
+    makes_customer_old,
+    order_type_of,
+    rebate_decide,
+    same_person,
+    settlement_date,
+)
 
 ORDER = OrderFacts(
     kind="new",
@@ -255,3 +267,46 @@ def test_r6_1_a_partial_refund_reduces_the_rebate_to_the_kept_part():
 
 def test_rounding_is_half_up_to_the_fen():
     assert decide(order=replace(ORDER, amount=Decimal("0.06"))).rebate == Decimal("0.02")  # 0.015 → 0.02
+
+
+# The rules the services apply around the decision, each a pure function.
+
+
+@pytest.mark.parametrize(
+    ("cloud_product", "amount", "trial", "old"),
+    [
+        (True, Decimal("100.00"), False, True),  # R1.2: a paid cloud product
+        (True, Decimal("0.00"), False, False),  # a 0-yuan purchase
+        (True, Decimal("100.00"), True, False),  # a free trial
+        (False, Decimal("100.00"), False, False),  # a domain or a virtual host
+    ],
+)
+def test_r1_1_free_trial_and_hosting_purchases_leave_a_customer_new(cloud_product, amount, trial, old):
+    assert makes_customer_old(cloud_product=cloud_product, amount=amount, trial=trial) is old
+
+
+@pytest.mark.parametrize(
+    ("signals_shared", "verdict", "expected"),
+    [
+        (True, "", True),
+        (False, "", False),
+        (True, RiskVerdict.CLEARED, False),  # the desk cleared it: paid as if nothing linked them
+        (False, RiskVerdict.CONFIRMED, True),  # the desk confirmed it: invalid whatever the signals say now
+    ],
+)
+def test_r4_4_same_person_from_the_signals_unless_the_desk_ruled(signals_shared, verdict, expected):
+    assert same_person(signals_shared=signals_shared, risk_verdict=verdict) is expected
+
+
+def test_r7_1_an_order_settles_on_day_31_after_payment():
+    assert settlement_date(date(2026, 4, 1)) == date(2026, 5, 1)
+    assert settlement_date(date(2026, 1, 31)) == date(2026, 3, 2)
+    assert settlement_date(None) is None  # unpaid: never settles
+
+
+@pytest.mark.parametrize(
+    ("quarter", "settles_on"),
+    [(date(2026, 1, 1), date(2026, 5, 1)), (date(2026, 10, 1), date(2027, 2, 1))],
+)
+def test_r7_2_extra_rebates_settle_in_the_month_after_next(quarter, settles_on):
+    assert bonus_settlement_date(quarter) == settles_on
