@@ -4,6 +4,7 @@ or, when that answer is unknown, by a query. The withdrawal's id is Alipay's
 `out_biz_no`, so a retry can never pay twice."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,13 +20,12 @@ from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan
 from .alipay import AlipayClient, TransferOutcome, TransferStatus
 from .ledger import Line, ambassadors_locked, balances_of, post
 from .models import Bucket, Posting, Withdrawal
+from .rules import QueryDue, withdrawal_query_due
 from .tax_records import tax_assess
 
 logger = logging.getLogger(__name__)
 
 TRANSFER_TITLE = "云大使返利"
-# A withdrawal left `submitted` this long (its worker died mid-call) is asked about.
-STALE_AFTER = timedelta(minutes=10)
 # A withdrawal left `requested` this long (its task was lost) is submitted again.
 UNSENT_AFTER = timedelta(minutes=5)
 
@@ -186,10 +186,38 @@ def withdrawals_reconcile(*, client=None, now=None) -> int:
     unsent = Withdrawal.objects.filter(state=Withdrawal.State.REQUESTED, requested_at__lt=now - UNSENT_AFTER)
     for withdrawal_id in unsent.values_list("pk", flat=True):
         withdrawal_submit(withdrawal_id, client=client)
-    unresolved = Withdrawal.objects.filter(state=Withdrawal.State.UNKNOWN) | Withdrawal.objects.filter(
-        state=Withdrawal.State.SUBMITTED, submitted_at__lt=now - STALE_AFTER
-    )
-    for withdrawal in unresolved.order_by("pk"):
-        withdrawal_outcome_record(withdrawal.pk, client.query(out_biz_no=withdrawal.out_biz_no))
-        asked += 1
+    waiting = Withdrawal.objects.filter(state__in=[Withdrawal.State.UNKNOWN, Withdrawal.State.SUBMITTED])
+    for withdrawal in waiting.order_by("pk"):
+        if withdrawal_query_due(state=withdrawal.state, submitted_at=withdrawal.submitted_at, now=now) == QueryDue.ASK:
+            withdrawal_outcome_record(withdrawal.pk, client.query(out_biz_no=withdrawal.out_biz_no))
+            asked += 1
     return asked
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """What staff asking about one withdrawal learn: whether Alipay was asked, and the states."""
+
+    due: QueryDue
+    withdrawal: Withdrawal
+    state_before: str
+    code: str = ""
+
+
+def withdrawal_query(withdrawal_id, *, actor, client, now=None) -> QueryAnswer:
+    """Staff ask Alipay where one withdrawal stands, when its fate is open (R11.1); the question
+    is audited with the actor and Alipay's answer is recorded by `withdrawal_outcome_record`,
+    as the worker's and the schedule's are."""
+    withdrawal = Withdrawal.objects.get(pk=withdrawal_id)
+    due = withdrawal_query_due(state=withdrawal.state, submitted_at=withdrawal.submitted_at, now=now or timezone.now())
+    if due != QueryDue.ASK:
+        return QueryAnswer(due, withdrawal, withdrawal.state)
+    outcome = client.query(out_biz_no=withdrawal.out_biz_no)
+    audit_record(
+        actor=actor,
+        action="withdrawal.query",
+        target=withdrawal,
+        reason=outcome.code,
+        after={"status": str(outcome.status)},
+    )
+    return QueryAnswer(due, withdrawal_outcome_record(withdrawal.pk, outcome), withdrawal.state, outcome.code)
