@@ -47,14 +47,32 @@ def rule_set_publish(*, rule_set, actor):
     return rule_set
 
 
+def _next_version(month):
+    """The month's next version number (R5.6). The month's rule sets are locked, so two new
+    versions of one month are numbered one after the other; the first of a month has no row
+    to lock, and the unique (month, version) constraint refuses a second version 1.
+
+    The versions are read after the lock is held, by a statement of their own: the locking
+    one sees only the rows of its snapshot, not a version another transaction just added."""
+    list(RuleSet.objects.select_for_update().filter(month=month).values_list("pk", flat=True))
+    return max(RuleSet.objects.filter(month=month).values_list("version", flat=True), default=0) + 1
+
+
+@transaction.atomic
+def rule_set_draft_create(*, rule_set):
+    """Store a new rule set as a draft numbered the next version of its month (R5.6)."""
+    rule_set.version = _next_version(rule_set.month)
+    rule_set.save()
+    return rule_set
+
+
 @transaction.atomic
 def rule_set_correct(*, rule_set, actor):
     """A correction of a published rule set is a new draft version (R5.6); the
     published one stays as it is, and so do the rebates computed with it."""
-    latest = RuleSet.objects.select_for_update().filter(month=rule_set.month).order_by("-version").first()
     draft = RuleSet.objects.create(
         month=rule_set.month,
-        version=latest.version + 1,
+        version=_next_version(rule_set.month),
         title=rule_set.title,
         summary=rule_set.summary,
         member_first_purchase_rate=rule_set.member_first_purchase_rate,
