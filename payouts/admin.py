@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from portal.kernel.admin_read_only import ReadOnlyAdmin, ReadOnlyTabularInline
 from portal.kernel.audit import audit_trail
 from portal.kernel.forms import MonthField, QueryForm
 from portal.kernel.months import MonthError, add_months, month_bounds, month_of, month_parse
@@ -33,19 +34,6 @@ from .rules import STALE_AFTER, QueryDue
 from .withdrawals import withdrawal_query
 
 OUT_BIZ_NO = re.compile(r"[Ww]?0*(\d{1,12})")
-
-
-class ReadOnlyMoneyAdmin(admin.ModelAdmin):
-    """View only, whoever asks: money rows are written by the services and never edited."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MonthFilter(admin.SimpleListFilter):
@@ -185,7 +173,7 @@ class MonthlySheetExportMixin:
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyAdmin):
     """Withdrawals as they stand (R11.1), each with its ledger postings and audit trail."""
 
     list_display = [
@@ -325,7 +313,7 @@ def _table(headers, rows):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnlyMoneyAdmin):
+class SettlementRunAdmin(ReadOnlyAdmin):
     """Payout runs and their states. Decision: a payout run is a settlement run. Settlement (R7,
     day 31) is the batch that makes rebates withdrawable; the money then leaves one withdrawal
     at a time, each with its own state, when the ambassador asks (R11.1), so there is no separate
@@ -343,28 +331,17 @@ class SettlementRunAdmin(ReadOnlyMoneyAdmin):
     date_hierarchy = "day"
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyTabularInline):
     model = Entry
     fields = ["ambassador", "bucket", "amount", "order"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ambassador__user", "order")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyMoneyAdmin):
+class PostingAdmin(ReadOnlyAdmin):
     """The append-only ledger: a posting and its entries; corrections are new postings."""
 
     list_display = ["posted_at", "cause", "ambassadors", "amount", "moves"]
@@ -400,7 +377,7 @@ class PostingAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(TaxAssessment)
-class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyAdmin):
     """The vendor-borne tax recorded at each payment (R11.2–11.3); a month's latest row is its record."""
 
     list_display = [

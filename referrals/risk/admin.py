@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from ambassadors.identity import same_person_group
 from ambassadors.models import IdentitySignal
 from portal.kernel.admin_actions import ask_for_reason, reason_from
+from portal.kernel.admin_read_only import ReadOnlyAdmin
 from portal.kernel.audit import audit_trail
 from portal.kernel.personal_data import mask_email
 from referrals.models import RiskCase, RiskVerdict
@@ -42,7 +43,7 @@ class SignalKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(RiskCase)
-class RiskCaseAdmin(admin.ModelAdmin):
+class RiskCaseAdmin(ReadOnlyAdmin):
     list_display = ["opened_at", "kind", "status", "ambassador_display", "order", "signal_labels", "share"]
     list_filter = ["status", "kind", SignalKindFilter, ("ambassador", admin.RelatedOnlyFieldListFilter), "opened_at"]
     list_select_related = ["ambassador__user", "order", "decided_by"]
@@ -64,15 +65,6 @@ class RiskCaseAdmin(admin.ModelAdmin):
         "decision_trail",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_decide_permission(self, request):
         return request.user.has_perm("referrals.decide_riskcase")
