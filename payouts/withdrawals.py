@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from portal.kernel.audit import audit_record
+from portal.kernel.errors import PortalError
 from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan
 
 from .alipay import AlipayClient, TransferOutcome, TransferStatus
@@ -34,10 +35,6 @@ UNSENT_AFTER = timedelta(minutes=5)
 BINDING_NOT_INTACT = "BINDING_NOT_INTACT"
 
 
-class WithdrawalRefused(Exception):
-    """The request breaks a rule; the message says which, for the ambassador."""
-
-
 def withdrawal_minimum() -> Decimal:
     return round_yuan(settings.WITHDRAWAL_MINIMUM)
 
@@ -48,24 +45,24 @@ def _amount_from(value) -> Decimal:
         return round_yuan(parse_yuan(str(value).strip()))
     except AmountInvalid as invalid:
         if invalid.code == "places":
-            raise WithdrawalRefused(_("金额最多两位小数。")) from None
-        raise WithdrawalRefused(_("请输入金额，例如 100 或 100.50。")) from None
+            raise PortalError(_("金额最多两位小数。")) from None
+        raise PortalError(_("请输入金额，例如 100 或 100.50。")) from None
 
 
 def withdrawal_check(*, ambassador, amount) -> Decimal:
-    """The amount as a withdrawal of it would be made, or WithdrawalRefused saying why it would
+    """The amount as a withdrawal of it would be made, or PortalError saying why it would
     not. Asked before the ambassador confirms, and again under the lock by `withdrawal_request`."""
     if ambassador.cancelled_at or not ambassador.alipay_bound_at:
-        raise WithdrawalRefused(_("请先完成实名认证并绑定支付宝账号。"))
+        raise PortalError(_("请先完成实名认证并绑定支付宝账号。"))
     if not ambassador.binding_intact():
         logger.error("ambassador %s: bound values do not match their hashes; no withdrawal", ambassador.pk)
-        raise WithdrawalRefused(_("账户信息校验未通过，暂时不能提现，请联系客服。"))
+        raise PortalError(_("账户信息校验未通过，暂时不能提现，请联系客服。"))
     amount = _amount_from(amount)
     minimum, available = withdrawal_minimum(), balances_of(ambassador).withdrawable
     if amount < minimum:
-        raise WithdrawalRefused(_("单次提现至少 ¥%(minimum)s。") % {"minimum": minimum})
+        raise PortalError(_("单次提现至少 ¥%(minimum)s。") % {"minimum": minimum})
     if amount > available:
-        raise WithdrawalRefused(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
+        raise PortalError(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
     return amount
 
 

@@ -11,17 +11,15 @@ from datetime import date, datetime, time, tzinfo
 
 from django.utils.translation import gettext_lazy as _
 
+from .errors import PortalError
+
 FIRST_MONTH = date(2000, 1, 1)
 LAST_MONTH = date(2099, 12, 1)
 _YEAR_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only: not "２０２６-１１"
 
 
-class MonthError(ValueError):
+class MonthError(PortalError):
     """A month that cannot be read; `message` says why, to the person who typed it."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 def month_of(day: date) -> date:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ambassadors.identity import identity_signal_record, shared_signal_kinds
 from ambassadors.models import IdentitySignal
+from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import keyed_hash
 from referrals.models import (
     AppliedVisit,
@@ -36,20 +37,14 @@ CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 12  # 31**12 ≈ 2**59 codes: not guessable by enumeration
 
 
-class ReferralError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
 def referral_link_for(ambassador):
     """The ambassador's one exclusive link, made on first use."""
     if ambassador.blacklisted_at:
-        raise ReferralError(
+        raise PortalError(
             _("你的推广资格已被暂停，专属链接暂时失效：%(reason)s") % {"reason": ambassador.blacklist_reason}
         )
     if not ambassador.can_refer:
-        raise ReferralError(_("完成实名认证后即可获得专属推广链接。"))
+        raise PortalError(_("完成实名认证后即可获得专属推广链接。"))
     link = ReferralLink.objects.filter(ambassador=ambassador).first()
     while link is None:
         try:

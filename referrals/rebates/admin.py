@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 
 from portal.kernel.admin_read_only import ReadOnlyAdmin
+from portal.kernel.errors import PortalError
 from referrals.models import NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
 
 from .resources import ProductResource
-from .rule_sets import RuleSetError, rule_set_correct, rule_set_draft_create, rule_set_publish
+from .rule_sets import rule_set_correct, rule_set_draft_create, rule_set_publish
 
 
 @admin.register(Product)
@@ -67,7 +68,7 @@ class RuleSetAdmin(admin.ModelAdmin):
             try:
                 rule_set_publish(rule_set=rule_set, actor=request.user)
                 messages.success(request, _("已发布：%(rule_set)s") % {"rule_set": rule_set})
-            except RuleSetError as refusal:
+            except PortalError as refusal:
                 messages.error(request, f"{rule_set}: {refusal.message}")
 
     @admin.action(description=_("为所选规则创建修订草稿"), permissions=["publish"])

@@ -5,13 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_record
+from portal.kernel.errors import PortalError
 from referrals.models import NewsEntry, RuleSet
-
-
-class RuleSetError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 @transaction.atomic
@@ -28,7 +23,7 @@ def rule_set_publish(*, rule_set, actor):
         rule_set.product_first_purchase_rate,
     ]
     if any(rate < 0 or rate > 1 for rate in rates):
-        raise RuleSetError(_("返利比例须在 0 到 1 之间。"))
+        raise PortalError(_("返利比例须在 0 到 1 之间。"))
     rule_set.status = RuleSet.Status.PUBLISHED
     rule_set.published_at = timezone.now()
     rule_set.save()

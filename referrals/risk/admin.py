@@ -16,10 +16,11 @@ from ambassadors.models import IdentitySignal
 from portal.kernel.admin_actions import ask_for_reason, reason_from
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 from portal.kernel.audit import audit_trail
+from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import mask_email
 from referrals.models import RiskCase, RiskVerdict
 
-from .services import RiskDecisionRefused, risk_case_decide
+from .services import risk_case_decide
 
 
 class SignalKindFilter(admin.SimpleListFilter):
@@ -133,8 +134,8 @@ class RiskCaseAdmin(ReadOnlyAdmin):
             try:
                 risk_case_decide(case=case, verdict=verdict, actor=request.user, reason=reason)
                 decided += 1
-            except RiskDecisionRefused as refusal:
-                self.message_user(request, f"{case}: {refusal}", messages.ERROR)
+            except PortalError as refusal:
+                self.message_user(request, f"{case}: {refusal.message}", messages.ERROR)
         done = (
             _("已排除 %(count)d 个案件的风险。")
             if verdict == RiskVerdict.CLEARED
