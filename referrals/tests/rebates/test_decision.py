@@ -1,11 +1,14 @@
 """R4 and the rules it draws on, through the pure decision function: one test per reason code
 and per clause. Each test starts from an order that earns its rebate and changes one fact."""
 
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -310,3 +313,21 @@ def test_r7_1_an_order_settles_on_day_31_after_payment():
 )
 def test_r7_2_extra_rebates_settle_in_the_month_after_next(quarter, settles_on):
     assert bonus_settlement_date(quarter) == settles_on
+
+
+def test_r12_5_every_reason_the_rule_book_names_is_a_code_with_its_own_sentence():
+    """Each reason code that R2 and R4 name is one of the order's reasons, and no two reasons
+    share a sentence, in Chinese or in English: the page answers "why nothing?" with the one
+    reason that applies."""
+    rule_book = (Path(__file__).resolve().parents[3] / "docs" / "RULES.md").read_text()
+    sections = "".join(
+        rule_book[rule_book.index(f"## {start} ") : rule_book.index(f"## {end} ")]
+        for start, end in (("R2", "R3"), ("R4", "R5"))
+    )
+    named = set(re.findall(r"`([A-Z][A-Z_]{4,})`", sections))
+    assert "SAME_PERSON_SLOT_TAKEN" in named and "TYPE_NOT_REBATED" in named
+    assert named == set(Reason.values)
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            sentences = [str(label) for label in Reason.labels]
+        assert len(set(sentences)) == len(sentences), (language, sentences)
