@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.money import ZERO, round_yuan
 from portal.kernel.months import add_months, month_of
@@ -18,15 +20,13 @@ from referrals.models import NewsEntry, Order, QuarterlyBonus, Reason, RiskCase,
 LISTED_REASONS = ("", Reason.SAME_PERSON, Reason.REFUNDED)
 
 
-class RebateStatus:
+class RebateStatus(models.TextChoices):
     """Where an order's rebate stands, for the ambassador."""
 
-    PENDING = "pending"  # 待结算: paid, not yet day 31 (R7.1), or held by risk control (R9.3)
-    SETTLED = "settled"  # 已结算: day 31 reached and not held
-    INVALID = "invalid"  # 无效订单 (R8.2)
-    REFUNDED = "refunded"  # 已退款: refunded in full
-
-    CHOICES = [PENDING, SETTLED, INVALID, REFUNDED]
+    PENDING = "pending", _("待结算")  # paid, not yet day 31 (R7.1), or held by risk control (R9.3)
+    SETTLED = "settled", _("已结算")  # day 31 reached and not held
+    INVALID = "invalid", _("无效订单")  # R8.2
+    REFUNDED = "refunded", _("已退款")  # refunded in full
 
 
 def rebate_status_filter(status, today):
@@ -57,7 +57,7 @@ def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, to
     if month:
         start = month_of(month)
         orders = orders.filter(placed_at__date__gte=start, placed_at__date__lt=add_months(start, 1))
-    if status in RebateStatus.CHOICES:
+    if status in RebateStatus.values:
         orders = orders.filter(rebate_status_filter(status, today))
     if order_type:
         orders = orders.filter(order_type=order_type)
@@ -145,7 +145,7 @@ def overview_of(ambassador, *, today=None):
     )
     months = []
     month = first_month
-    for _ in range(12):
+    for _step in range(12):
         months.append((month, round_yuan(by_month.get(month, ZERO))))
         month = add_months(month, 1)
     return {

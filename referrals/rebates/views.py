@@ -7,7 +7,6 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
 from portal.kernel.spreadsheets import spreadsheet_safe
@@ -77,12 +76,7 @@ def _label_rows(rows, today):
             order.note = "—"
 
 
-STATUS_LABELS = {
-    selectors.RebateStatus.PENDING: gettext_lazy("待结算"),
-    selectors.RebateStatus.SETTLED: gettext_lazy("已结算"),
-    selectors.RebateStatus.INVALID: gettext_lazy("无效订单"),
-    selectors.RebateStatus.REFUNDED: gettext_lazy("已退款"),
-}
+STATUS_LABELS = dict(selectors.RebateStatus.choices)
 
 
 class _Echo:

@@ -9,12 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
 from referrals.models import Order, Product, Reason, RuleSet
 from referrals.rebates.rule_sets import rule_set_publish
+from referrals.rebates.selectors import RebateStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,12 @@ def test_a_month_that_cannot_be_read_is_a_400_naming_the_month(logged_in, ambass
 def test_a_filter_given_twice_or_not_understood_is_a_400(logged_in, ambassador, query):
     answer = logged_in.get(f"{reverse('center:orders')}?{query}")
     assert answer.status_code == 400 and "<script>" not in answer.content.decode()
+
+
+def test_each_status_is_labelled_in_both_languages(logged_in, ambassador):
+    """The statuses' labels are RebateStatus's own: the filter's options, the rows, in zh and en."""
+    make_order(ambassador, 1)
+    page = logged_in.get(reverse("center:orders")).content.decode()
+    assert all(f'value="{status.value}" >{status.label}</option>' in page for status in RebateStatus)
+    with translation.override("en"):
+        assert [str(status.label) for status in RebateStatus] == ["Pending", "Settled", "Invalid order", "Refunded"]
