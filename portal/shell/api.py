@@ -115,7 +115,7 @@ def rebate_orders(request, ambassador):
                     "refunded_amount": str(order.refunded_amount),
                     "type": order.order_type,
                     "rebate": str(order.rebate),
-                    "status": rebate_selectors.rebate_status_of(order),
+                    "status": rebate_selectors.rebate_status_of(order, cancelled=bool(ambassador.cancelled_at)),
                     "settles_on": order.settles_on.isoformat() if order.settles_on else None,
                     "reason": order.reason or None,
                 }

@@ -29,6 +29,7 @@ class RebateStatus(models.TextChoices):
     SETTLED = "settled", _("已结算")  # the ledger's settlement run has settled it
     INVALID = "invalid", _("无效订单")  # R8.2
     REFUNDED = "refunded", _("已退款")  # refunded in full
+    FORFEITED = "forfeited", _("注销作废")  # R10.2: not settled when the membership ended
 
 
 def with_ledger_settled(orders):
@@ -39,10 +40,13 @@ def with_ledger_settled(orders):
 
 
 def rebate_status_filter(status):
-    """For orders `with_ledger_settled`."""
+    """For orders `with_ledger_settled`. What a cancelled ambassador had not settled is
+    forfeited (R10.2): settlement runs skip them, and the ledger holds it as forfeited."""
+    unsettled = Q(reason="", ledger_settled=False)
     return {
-        RebateStatus.PENDING: Q(reason="", ledger_settled=False),
+        RebateStatus.PENDING: unsettled & Q(ambassador__cancelled_at__isnull=True),
         RebateStatus.SETTLED: Q(reason="", ledger_settled=True),
+        RebateStatus.FORFEITED: unsettled & Q(ambassador__cancelled_at__isnull=False),
         RebateStatus.INVALID: Q(reason=Reason.SAME_PERSON),
         RebateStatus.REFUNDED: Q(reason=Reason.REFUNDED),
     }[status]
@@ -107,13 +111,15 @@ def rebate_orders_page(ambassador, *, before=None, size=20, **filters):
     return rows[:size], older
 
 
-def rebate_status_of(order):
-    """For an order read `with_ledger_settled`."""
+def rebate_status_of(order, *, cancelled):
+    """For an order read `with_ledger_settled`; `cancelled`: whether its ambassador's membership ended."""
     if order.reason == Reason.SAME_PERSON:
         return RebateStatus.INVALID
     if order.reason == Reason.REFUNDED:
         return RebateStatus.REFUNDED
-    return RebateStatus.SETTLED if order.ledger_settled else RebateStatus.PENDING
+    if order.ledger_settled:
+        return RebateStatus.SETTLED
+    return RebateStatus.FORFEITED if cancelled else RebateStatus.PENDING
 
 
 @dataclass(frozen=True)

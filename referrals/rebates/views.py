@@ -25,11 +25,11 @@ def orders(request, ambassador):
         return _orders_page(request, form, rows=[], older=None, status=400)
     filters = form.filters()
     if request.GET.get("format") == "csv":
-        return _csv(selectors.rebate_orders_of(ambassador, **filters))
+        return _csv(selectors.rebate_orders_of(ambassador, **filters), cancelled=bool(ambassador.cancelled_at))
     rows, older = selectors.rebate_orders_page(
         ambassador, before=request.GET.get("before"), size=ORDERS_PER_PAGE, **filters
     )
-    _label_rows(rows)
+    _label_rows(rows, cancelled=bool(ambassador.cancelled_at))
     return _orders_page(request, form, rows=rows, older=older)
 
 
@@ -52,7 +52,7 @@ def _orders_page(request, form, *, rows, older, status=200):
     )
 
 
-def _label_rows(rows):
+def _label_rows(rows, *, cancelled):
     """Each row's words and dates, worked out once per page: the template then
     only prints them (per-row translation and date formatting were most of the
     page's time, docs/PERFORMANCE.md)."""
@@ -61,7 +61,7 @@ def _label_rows(rows):
     reasons = {value: str(label) for value, label in Reason.choices}
     refund_note = _("客户退款 ¥%(amount)s，返利按实际使用计算")
     for order in rows:
-        order.rebate_status = selectors.rebate_status_of(order)
+        order.rebate_status = selectors.rebate_status_of(order, cancelled=cancelled)
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
         order.placed_text = timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M")
@@ -83,7 +83,7 @@ class _Echo:
         return value
 
 
-def _csv(rows):
+def _csv(rows, *, cancelled):
     """The filtered list as CSV, streamed: memory stays flat whatever the count."""
     writer = csv.writer(_Echo())
     header = [
@@ -103,7 +103,7 @@ def _csv(rows):
         yield "\ufeff"  # so Excel reads UTF-8
         yield writer.writerow(header)
         for order in rows.iterator(chunk_size=2000):
-            status = STATUS_LABELS[selectors.rebate_status_of(order)]
+            status = STATUS_LABELS[selectors.rebate_status_of(order, cancelled=cancelled)]
             yield writer.writerow(
                 spreadsheet_safe(value)
                 for value in (

@@ -54,13 +54,15 @@ def test_r10_2_a_cancelled_ambassadors_rebates_read_alike_on_the_overview_the_ap
 
     page, api, statuses = page_and_api(client, ambassador)
     overview = page.context["overview"]
+    assert "注销作废" in client.get(reverse("center:orders"), {"status": "forfeited"}).content.decode()
     assert ledger_settled(ambassador) == Decimal("40.00")
     assert overview["all_time"].settled == Decimal(api["all_time"]["settled"]) == ledger_settled(ambassador)
-    assert overview["all_time"].pending == Decimal(api["all_time"]["pending"]) == Decimal("35.00")
+    # What had not settled was forfeited (R10.2): nothing waits, as the ledger says.
+    assert overview["all_time"].pending == Decimal(api["all_time"]["pending"]) == balances_of(ambassador).pending == 0
     assert statuses == {
         settled.billing_id: "settled",
-        due.billing_id: "pending",
-        f"o-{ambassador.pk}-recent": "pending",
+        due.billing_id: "forfeited",
+        f"o-{ambassador.pk}-recent": "forfeited",
     }
     assert overview["withdrawable"] == Decimal(api["withdrawable"]) == balances_of(ambassador).withdrawable == 0
 

@@ -250,7 +250,13 @@ def test_each_status_is_labelled_in_both_languages(logged_in, ambassador):
     page = logged_in.get(reverse("center:orders")).content.decode()
     assert all(f'value="{status.value}" >{status.label}</option>' in page for status in RebateStatus)
     with translation.override("en"):
-        assert [str(status.label) for status in RebateStatus] == ["Pending", "Settled", "Invalid order", "Refunded"]
+        assert [str(status.label) for status in RebateStatus] == [
+            "Pending",
+            "Settled",
+            "Invalid order",
+            "Refunded",
+            "Forfeited on cancellation",
+        ]
 
 
 def test_r7_1_an_order_past_its_settlement_date_is_pending_until_a_run_settles_it(logged_in, ambassador):
