@@ -149,11 +149,12 @@ def overview_of(ambassador, *, today=None):
     """R12.1: this month's and all-time totals, and the last 12 months by month placed.
     已结算 is what the ledger has settled (`with_ledger_settled`), as on 返利订单."""
     today = today or timezone.localdate()
-    listed = with_ledger_settled(Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS))
+    orders = Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
+    listed = with_ledger_settled(orders)
     this_month = month_of(today)
     first_month = add_months(this_month, -11)
     by_month = dict(
-        listed.filter(placed_at__date__gte=first_month, reason="")
+        orders.filter(placed_at__date__gte=first_month, reason="")
         .annotate(month=TruncMonth("placed_at", output_field=DateField()))
         .values("month")
         .annotate(total=Sum("rebate"))
