@@ -1,7 +1,8 @@
 """The ledger's side of the rebate engine: what referrals calls through its port
-(`referrals.rebates.ledger_port`), wherever an order's rebate or a bonus changes, in the
-transaction that made the change. Each function gathers the ledger's facts, asks
-`payouts.rules` where the money goes, and posts once under the cause's key."""
+(`referrals.rebates.ledger_port`). The two posting functions run wherever an order's rebate or a
+bonus changes, in the transaction that made the change: each gathers the ledger's facts, asks
+`payouts.rules` where the money goes, and posts once under the cause's key. `order_settled`
+tells referrals' pages which orders a settlement run has settled."""
 
 from django.db.models import Exists, OuterRef, Sum
 
