@@ -34,6 +34,7 @@ center_patterns = [
     path("news/", rebate_views.news, name="news"),
     path("customers/", referral_views.customers, name="customers"),
     path("withdrawals/", payout_views.withdrawals, name="withdrawals"),
+    path("withdrawals/<int:pk>/state", payout_views.withdrawal_state, name="withdrawal_state"),
     path("tax/", payout_views.tax, name="tax"),
 ]
 
