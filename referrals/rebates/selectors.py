@@ -41,7 +41,7 @@ def rebate_status_filter(status, today):
 # What the list, its CSV and the API show of an order.
 LISTED_FIELDS = (
     "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
-    "product__code", "product__name",
+    "product__code", "product__name", "customer__email", "customer__uid",
 )  # fmt: skip
 
 
@@ -50,7 +50,7 @@ def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, to
     today = today or timezone.localdate()
     orders = (
         Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
-        .select_related("product")
+        .select_related("product", "customer")
         .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
         .order_by("-placed_at", "-pk")
     )
