@@ -78,7 +78,15 @@ def overview(request, ambassador):
         {
             "this_month": _totals(figures["this_month"]),
             "all_time": _totals(figures["all_time"]),
-            "months": [{"month": f"{month:%Y-%m}", "rebate": str(amount)} for month, amount in figures["months"]],
+            "months": [
+                {
+                    "month": f"{month:%Y-%m}",
+                    "rebate": str(pending + settled),
+                    "pending": str(pending),
+                    "settled": str(settled),
+                }
+                for month, pending, settled in figures["month_parts"]
+            ],
             "quarterly_bonuses": [
                 {"quarter": f"{b.quarter:%Y-%m}", "amount": str(b.amount), "settles_on": b.settles_on.isoformat()}
                 for b in figures["bonuses"]

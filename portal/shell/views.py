@@ -26,7 +26,7 @@ def home(request):
     context = {"ambassador": ambassador, "latest_verification": latest}
     if ambassador and ambassador.verified_at:
         overview = rebate_selectors.overview_of(ambassador)
-        context |= {"overview": overview, "chart": month_bars(overview["months"])}
+        context |= {"overview": overview, "chart": month_bars(overview["month_parts"])}
     return render(request, "center/home.html", context)
 
 

@@ -136,22 +136,28 @@ def overview_of(ambassador, *, today=None):
     listed = Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
     this_month = month_of(today)
     first_month = add_months(this_month, -11)
-    by_month = dict(
-        listed.filter(placed_at__date__gte=first_month, reason="")
+    by_month = {
+        month: (pending, settled)
+        for month, pending, settled in listed.filter(placed_at__date__gte=first_month, reason="")
         .annotate(month=TruncMonth("placed_at", output_field=DateField()))
         .values("month")
-        .annotate(total=Sum("rebate"))
-        .values_list("month", "total")
-    )
-    months = []
+        .annotate(
+            pending=Sum("rebate", filter=rebate_status_filter(RebateStatus.PENDING, today)),
+            settled=Sum("rebate", filter=rebate_status_filter(RebateStatus.SETTLED, today)),
+        )
+        .values_list("month", "pending", "settled")
+    }
+    month_parts = []  # (first day, pending, settled): the chart shows the two apart
     month = first_month
     for _ in range(12):
-        months.append((month, round_yuan(by_month.get(month, ZERO))))
+        pending, settled = by_month.get(month, (None, None))
+        month_parts.append((month, round_yuan(pending or ZERO), round_yuan(settled or ZERO)))
         month = add_months(month, 1)
     return {
         "this_month": _totals(listed.filter(placed_at__date__gte=this_month), today),
         "all_time": _totals(listed, today),
-        "months": months,
+        "months": [(month, pending + settled) for month, pending, settled in month_parts],
+        "month_parts": month_parts,
         "bonuses": list(QuarterlyBonus.objects.filter(ambassador=ambassador).order_by("-quarter")[:4]),
         # R9.3: that some rebates wait for review, never why.
         "on_hold": Order.objects.filter(ambassador=ambassador, on_hold=True, reason="").exists(),
