@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
-from portal.kernel.personal_data import masked_account_label
+from portal.kernel.personal_data import account_short_number, mask_email, masked_account_label
 from portal.kernel.spreadsheets import spreadsheet_safe
 from referrals.models import OrderType, Reason
 
@@ -50,6 +50,7 @@ def _orders_page(request, form, *, rows, older, status=200):
             "statuses": STATUS_LABELS,
             "order_types": OrderType.choices,
             "month_text": f"{month:%Y-%m}" if month else "",
+            "under_review": any(getattr(order, "rebate_status", "") == UNDER_REVIEW for order in rows),
         },
         status=status,
     )
@@ -68,8 +69,11 @@ def _label_rows(rows, today):
         order.rebate_status = selectors.rebate_status_of(order, today)
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
-        order.placed_text = timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M")
-        order.customer_label = masked_account_label(order.customer.email, order.customer.uid)
+        order.placed_date, _space, order.placed_time = (
+            timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M").partition(" ")
+        )
+        order.customer_mask = mask_email(order.customer.email)
+        order.customer_number = account_short_number(order.customer.uid)
         earns = order.rebate_status in (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
         order.settles_text = order.settles_on.isoformat() if earns and order.settles_on else "—"
         if is_under_review(order):  # R9.3: which order waits, and the plain why, never the signals
@@ -88,9 +92,7 @@ def _label_rows(rows, today):
 # order waits and why in plain words. The sentence never names what was detected.
 UNDER_REVIEW = "held"
 UNDER_REVIEW_LABEL = gettext_lazy("审核中")
-UNDER_REVIEW_NOTE = gettext_lazy(
-    "根据平台风控规则，这笔返利需要人工审核，审核完成前暂不结算；审核通过后在下一个结算日结算，你无需操作。"
-)
+UNDER_REVIEW_NOTE = gettext_lazy("按平台风控规则需人工审核，审核完成前暂不结算。")
 
 
 def is_under_review(order):

@@ -15,8 +15,8 @@ register = template.Library()
 # (head, cell class, the cell's markup around its value or values)
 COLUMNS = (
     (_("订单号"), "", "<code>{}</code>"),
-    (_("下单时间"), "nowrap", "{}"),
-    (_("客户"), "customer", "{}"),
+    (_("下单时间"), "", '<span><span class="nowrap">{}</span> <span class="nowrap">{}</span></span>'),  # date, time
+    (_("客户"), "customer", '<span><span class="nowrap">{}</span> <span class="account-number">#{}</span></span>'),
     (_("产品"), "product", "{}"),
     (_("订单金额"), "num", "¥{}"),
     (_("返利类型"), "", "{}"),
@@ -61,8 +61,10 @@ def rebate_rows(rows):
                     escape,
                     (
                         order.billing_id,
-                        order.placed_text,
-                        order.customer_label,
+                        order.placed_date,
+                        order.placed_time,
+                        order.customer_mask,
+                        order.customer_number,
                         order.product.name,
                         order.amount,
                         order.type_label,
