@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-WIDTH, HEIGHT = 600, 230
-LEFT, RIGHT, TOP, BOTTOM = 80, 6, 12, 46  # room for the axis' values and two lines under the bars
+WIDTH, HEIGHT, LEFT = 600, 230, 80  # a laptop's drawing; LEFT is the room for the axis' values
+NARROW = {"width": 360, "height": 250, "left": 58}  # a phone's: taller, so its text is not shrunk away
+RIGHT, TOP, BOTTOM = 6, 12, 46  # BOTTOM: two lines under the bars, the month and the year
 STEPS = 4  # lines of the axis above zero, at most
 
 
@@ -55,21 +56,22 @@ def _amount(value):
     return f"¥{value:,.0f}" if value == value.to_integral_value() else f"¥{value:,.2f}"
 
 
-def month_bars(months):
-    """`months`: (first day, pending, settled) triples, oldest first, one bar each."""
+def month_bars(months, *, width=WIDTH, height=HEIGHT, left=LEFT):
+    """`months`: (first day, pending, settled) triples, oldest first, one bar each, drawn in a
+    box of `width` × `height` whose first `left` units hold the axis' values."""
     peak = max((pending + settled for _, pending, settled in months), default=Decimal(0))
     step = axis_step(peak)
     top = step * max(1, math.ceil(peak / step)) if peak else step * STEPS
-    baseline, plot = HEIGHT - BOTTOM, HEIGHT - BOTTOM - TOP
+    baseline, plot = height - BOTTOM, height - BOTTOM - TOP
     ticks = [
         Tick(y=baseline - float(step * n / top) * plot, text=_amount(step * n)) for n in range(int(top / step) + 1)
     ]
-    slot = (WIDTH - LEFT - RIGHT) / max(len(months), 1)
+    slot = (width - left - RIGHT) / max(len(months), 1)
     bars = []
     for index, (month, pending, settled) in enumerate(months):
         settled_height = float(settled / top) * plot
         pending_height = float(pending / top) * plot
-        x = LEFT + index * slot + slot * 0.18
+        x = left + index * slot + slot * 0.18
         bars.append(
             MonthBar(
                 month=month,
@@ -77,7 +79,7 @@ def month_bars(months):
                 settled=settled,
                 x=x,
                 width=slot * 0.64,
-                centre=LEFT + index * slot + slot / 2,
+                centre=left + index * slot + slot / 2,
                 settled_y=baseline - settled_height,
                 settled_height=settled_height,
                 pending_y=baseline - settled_height - pending_height,
@@ -91,9 +93,9 @@ def month_bars(months):
     return {
         "bars": bars,
         "ticks": ticks,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": LEFT,
+        "width": width,
+        "height": height,
+        "left": left,
         "baseline": baseline,
         "month_y": baseline + 18,
         "year_y": baseline + 38,

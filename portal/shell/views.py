@@ -14,7 +14,7 @@ from portal.kernel.api_tokens import api_token_create, api_token_revoke
 from portal.kernel.models import ApiToken
 from referrals.rebates import selectors as rebate_selectors
 
-from .charts import month_bars
+from .charts import NARROW, month_bars
 from .membership import membership_cancel
 
 
@@ -26,7 +26,11 @@ def home(request):
     context = {"ambassador": ambassador, "latest_verification": latest}
     if ambassador and ambassador.verified_at:
         overview = rebate_selectors.overview_of(ambassador)
-        context |= {"overview": overview, "chart": month_bars(overview["month_parts"])}
+        context |= {
+            "overview": overview,
+            "chart": month_bars(overview["month_parts"]),
+            "chart_narrow": month_bars(overview["month_parts"], **NARROW),
+        }
     return render(request, "center/home.html", context)
 
 
