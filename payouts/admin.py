@@ -1,4 +1,4 @@
-"""Finance in the Django admin (issue 6): withdrawals, payout runs, the ledger and tax records.
+"""Finance in the Django admin: withdrawals, payout runs, the ledger and tax records.
 
 Everything here is read-only, for superusers too: money moves only through the services (the
 ledger is append-only, R7, R11), so no screen adds, changes or deletes a row. Finance's one

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PayoutsConfig(AppConfig):
-    """The ledger, settlement, withdrawals and tax (issue 6)."""
+    """The ledger, settlement, withdrawals and tax."""
 
     name = "payouts"
     verbose_name = _("结算与提现")
