@@ -18,7 +18,7 @@ from referrals.attribution.services import (
     device_seen,
 )
 from referrals.models import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
-from referrals.tests.factories import days_ago, visit_to
+from referrals.tests.visits import days_ago, visit_to
 
 pytestmark = pytest.mark.django_db
 
