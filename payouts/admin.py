@@ -333,7 +333,8 @@ class SettlementRunAdmin(ReadOnlyMoneyAdmin):
     """Payout runs and their states. Decision: a payout run is a settlement run. Settlement (R7,
     day 31) is the batch that makes rebates withdrawable; the money then leaves one withdrawal
     at a time, each with its own state, when the ambassador asks (R11.1), so there is no separate
-    batch of transfers to watch. A run without a finish time is still running, or died."""
+    batch of transfers to watch. A run without a finish time is still running, or stopped: settling
+    its day again continues it after its last committed chunk."""
 
     list_display = [
         "day",
@@ -341,6 +342,7 @@ class SettlementRunAdmin(ReadOnlyMoneyAdmin):
         "bonuses_settled",
         "amount_settled",
         "debt_netted",
+        "chunks_committed",
         "started_at",
         "finished_at",
     ]
