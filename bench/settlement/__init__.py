@@ -10,8 +10,9 @@ orders), spread over 10,000 verified ambassadors (skewed: a few have many orders
 order. 1% of the orders are held by risk control (R9.3); 2% were refunded in part before settlement.
 
 Each run copies that database (`CREATE DATABASE … TEMPLATE`) and, in a fresh Python process on the copy
-(settings bench.settings, as the other benches), times either `payouts.settlement.settlement_run(day)`
-or the baseline: one `INSERT … SELECT` statement whose data-modifying CTEs write the settlement postings,
+(settings bench.settings, as the other benches), times either `payouts.settlement.settlement_run(day)`,
+which commits chunk by chunk (SETTLEMENT_CHUNK_REBATES from the environment, 50,000 by default), or
+the baseline: one `INSERT … SELECT` statement whose data-modifying CTEs write the settlement postings,
 their two entries each and the debt netting (a run row is inserted before it and updated after it, in
 the same transaction). The two alternate; the median of the runs is reported with the peak RSS of the
 Python process, the PostgreSQL backend's peak RSS, rows written and blocks read as PostgreSQL counted

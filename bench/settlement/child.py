@@ -75,6 +75,7 @@ def child(options, code):
     outcome |= _timed(connection, measure, backend)
     run_id = outcome.pop("run_id")
     with connection.cursor() as cursor:
+        outcome |= _chunks(cursor, run_id)
         outcome["postgres"] = stats_delta(cursor, before, pg_stats(cursor))
         if options.explain:
             print(json.dumps(outcome | {"plans": plans}))
@@ -85,6 +86,14 @@ def child(options, code):
         checks["a second run of the same day posts nothing"] = _rerun_posts_nothing(cursor, measure, outcome)
     outcome |= {"checks": checks, "figures": figures, "size_after": database_size(COPY)}
     print(json.dumps(outcome, default=str))
+
+
+def _chunks(cursor, run_id):
+    """How many chunks the run committed, and the size asked for (the baseline is one)."""
+    from django.conf import settings
+
+    cursor.execute(f"SELECT chunks_committed FROM {TABLES['run']} WHERE id = %s", [run_id])
+    return {"chunks": cursor.fetchone()[0] or 1, "chunk_rebates": settings.SETTLEMENT_CHUNK_REBATES}
 
 
 def _measured_call(kind):

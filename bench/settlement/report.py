@@ -5,7 +5,7 @@ import os
 import statistics
 import sys
 
-from .config import TARGET
+from .config import ESTIMATE_ROWS, TARGET
 from .postgres import psql
 
 
@@ -17,6 +17,7 @@ def report(options, plan, results, template_size):
     ratio = _median(settle, "seconds") / _median(base, "seconds")
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"\n**settlement / baseline: {ratio:.2f}** (target within {TARGET}x: {verdict})")
+    _estimate(plan, settle, base)
     print(
         "(commit: the deferred foreign-key checks of every row inserted run at COMMIT; longest transaction:"
         " the longest time between two COMMITs; PostgreSQL backend peak: VmHWM of the backend, shared"
@@ -31,6 +32,24 @@ def report(options, plan, results, template_size):
         f" database after a run: {settle[0]['size_after'] / 2**30:.1f} GiB"
     )
     return passed
+
+
+def _estimate(plan, settle, base):
+    """A run of ESTIMATE_ROWS due rebates, from this one's time per rebate: the work per chunk is
+    the same at any size, so the run grows with the rebates and its longest transaction does not."""
+    scale = ESTIMATE_ROWS / plan["rows"]
+    chunks, size = _median(settle, "chunks"), settle[0]["chunk_rebates"]
+    print(
+        f"chunks: {chunks:.0f} of about {size:,} rebates; longest transaction"
+        f" {_median(settle, 'longest_transaction_seconds'):.1f} s (the baseline's one:"
+        f" {_median(base, 'longest_transaction_seconds'):.1f} s)"
+    )
+    print(
+        f"estimate for {ESTIMATE_ROWS:,} due rebates (x{scale:g} this run): settlement"
+        f" {_median(settle, 'seconds') * scale / 60:.0f} min in about {ESTIMATE_ROWS / size:,.0f} chunks or more,"
+        f" none much longer than {_median(settle, 'longest_transaction_seconds'):.1f} s; the one statement"
+        f" {_median(base, 'seconds') * scale / 60:.0f} min in one transaction"
+    )
 
 
 def _median(runs, key):

@@ -16,7 +16,7 @@ class SettlementRun(models.Model):
     bonuses_settled = models.PositiveIntegerField(_("结算额外奖励数"), default=0)
     amount_settled = models.DecimalField(_("结算金额"), max_digits=16, decimal_places=2, default=0)
     debt_netted = models.DecimalField(_("抵扣挂账"), max_digits=16, decimal_places=2, default=0)
-    chunks_committed = models.PositiveIntegerField(_("已提交分段数"), default=0)
+    chunks_committed = models.PositiveIntegerField(_("已提交分段数"), default=0, db_default=0)
     settled_through = models.BigIntegerField(
         _("已结算至云大使编号"), null=True, blank=True, help_text=_("已提交的最后一段中最大的云大使编号")
     )
