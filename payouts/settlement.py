@@ -69,7 +69,15 @@ _DEBIT_PENDING = f"""
       AND p.kind = 'settlement' AND e.bucket = 'withdrawable'
 """
 
-SETTLING_KINDS = (Posting.Kind.SETTLEMENT, Posting.Kind.BONUS_SETTLEMENT)
+# What a chunk made withdrawable, per ambassador: its settlement and bonus postings only (both
+# ids bounded, so that neither side reads the run's earlier chunks).
+_SETTLED = f"""
+    SELECT e.ambassador_id, ROUND(SUM(e.amount), 2)
+    FROM {ENTRY} e JOIN {POSTING} p ON p.id = e.posting_id
+    WHERE e.posting_id > %(floor)s AND p.id > %(floor)s AND p.settlement_run_id = %(run)s
+      AND p.kind IN ('settlement', 'bonus_settlement') AND e.bucket = 'withdrawable'
+    GROUP BY e.ambassador_id
+"""
 
 
 @dataclass(frozen=True)
@@ -204,16 +212,9 @@ def _bonuses_settle(day, run, chunk):
 
 def _settled_by_ambassador(run, floor):
     """What this chunk made withdrawable, per ambassador."""
-    return dict(
-        Entry.objects.filter(
-            posting__gt=floor,
-            posting__settlement_run=run,
-            bucket=Bucket.WITHDRAWABLE,
-            posting__kind__in=SETTLING_KINDS,
-        )
-        .values_list("ambassador")
-        .annotate(total=Sum("amount"))
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTLED, {"floor": floor, "run": run.pk})
+        return {ambassador_id: round_yuan(total) for ambassador_id, total in cursor.fetchall()}
 
 
 def _debt_net(run, settled):

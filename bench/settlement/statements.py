@@ -19,7 +19,7 @@ def label(sql):
         ('AS "rebates"', "_ambassadors_due (pending entries per ambassador: the chunks' sizes)"),
         ('MAX("payouts_posting"."id")', "the highest posting id before a chunk"),
         ('FROM "referrals_quarterlybonus"', "_bonuses_due"),
-        ('AS "total" FROM "payouts_entry" INNER JOIN', "_settled_by_ambassador (what a chunk settled)"),
+        ("'bonus_settlement') AND e.bucket", "_SETTLED (what a chunk settled, per ambassador)"),
         ('AS "total" FROM "payouts_entry" WHERE', "_debt_net: debts of the ambassadors who settled"),
         ('INSERT INTO "payouts_posting"', "post(): INSERT posting (debt netting)"),
         ('INSERT INTO "payouts_entry"', "post(): INSERT entries (debt netting)"),
