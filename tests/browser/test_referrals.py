@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
-from referrals.tests.factories import link_of
+from referrals.tests.visits import link_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

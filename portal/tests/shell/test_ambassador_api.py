@@ -16,7 +16,7 @@ from portal.kernel.personal_data import mask_email
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
 from referrals.attribution.services import association_apply
 from referrals.models import Order, Product
-from referrals.tests.factories import visit_to
+from referrals.tests.visits import visit_to
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
 from referrals.attribution.services import association_apply, customer_mark_old
-from referrals.tests.factories import days_ago, link_of, visit_to
+from referrals.tests.visits import days_ago, link_of, visit_to
 
 pytestmark = pytest.mark.django_db
 
