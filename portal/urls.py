@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/v1/me/rebate-orders", api.rebate_orders, name="api_rebate_orders"),
     path("api/v1/me/customers", api.customers, name="api_customers"),
     path("api/v1/events", referral_api.events, name="api_events"),
+    path("api/v1/events/<path:event_id>", referral_api.event, name="api_event"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
 ]
 # /healthz is answered by portal.shell.health.HealthzMiddleware, ahead of the host check and the HTTPS redirect.
