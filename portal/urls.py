@@ -50,6 +50,7 @@ urlpatterns = [
     path("api/v1/me/rebate-orders", api.rebate_orders, name="api_rebate_orders"),
     path("api/v1/me/customers", api.customers, name="api_customers"),
     path("api/v1/events", referral_api.events, name="api_events"),
+    path("api/v1/events/<path:event_id>", referral_api.event, name="api_event"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
     path("welcome/", referral_views.welcome, name="customer_welcome"),
 ]
