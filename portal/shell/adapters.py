@@ -2,6 +2,7 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.urls import reverse
 
 from referrals.attribution.services import referral_apply_at_login
 
@@ -15,6 +16,14 @@ class AccountAdapter(DefaultAccountAdapter):
         the log-in, so the cookie, not the session, carries the visit."""
         super().login(request, user)
         referral_apply_at_login(request, user)
+
+    def get_login_redirect_url(self, request):
+        """Staff work in the admin, not in the personal center: after a log-in without a
+        `next`, they land on the admin's index (its desks and their pending counts) instead
+        of the ambassador join pitch."""
+        if request.user.is_active and request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
 
     def get_client_ip(self, request):
         """The client's address, as the outermost trusted proxy saw it (ALLAUTH_TRUSTED_PROXY_COUNT).
