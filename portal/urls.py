@@ -17,6 +17,8 @@ from .shell.admin_login import admin_login
 admin.site.login = admin_login
 admin.site.site_header = _("云大使 · 运营后台")
 admin.site.site_title = _("云大使运营后台")
+# The index opens with what waits on each desk (portal/shell/desks.py).
+admin.site.index_template = "admin/desk_index.html"
 
 center_patterns = [
     path("", views.home, name="home"),
