@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from portal.kernel.admin_read_only import ReadOnlyAdmin
@@ -64,7 +65,7 @@ class RuleSetAdmin(admin.ModelAdmin):
             obj.version = latest.version + 1 if latest else 1
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("发布所选草稿"), permissions=["publish"])
+    @admin.action(description=gettext_lazy("发布所选草稿"), permissions=["publish"])
     def publish(self, request, queryset):
         for rule_set in queryset.filter(status=RuleSet.Status.DRAFT):
             try:
@@ -73,7 +74,7 @@ class RuleSetAdmin(admin.ModelAdmin):
             except RuleSetError as refusal:
                 messages.error(request, f"{rule_set}: {refusal.message}")
 
-    @admin.action(description=_("为所选规则创建修订草稿"), permissions=["publish"])
+    @admin.action(description=gettext_lazy("为所选规则创建修订草稿"), permissions=["publish"])
     def correct(self, request, queryset):
         for rule_set in queryset.filter(status=RuleSet.Status.PUBLISHED):
             draft = rule_set_correct(rule_set=rule_set, actor=request.user)
