@@ -4,7 +4,7 @@ whatever their number (tested with django_assert_num_queries)."""
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 
-from referrals.models import Association, Order
+from referrals.models import Association, Order, Visit
 
 # R12.3, R12.5: each customer's orders during the association, newest first,
 # to say in plain words what came of them (one query for the whole page).
@@ -38,3 +38,8 @@ def lost_associations_of(ambassador, *, now):
         .annotate(lost_at=Coalesce("ended_at", "expires_at"))
         .order_by("-lost_at", "-pk")
     )
+
+
+def link_visited(ambassador):
+    """Whether anyone has followed the ambassador's link yet: the checklist's last step."""
+    return Visit.objects.filter(ambassador=ambassador).exists()
