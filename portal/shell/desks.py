@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ambassadors.models import Verification
 from payouts.models import Withdrawal
@@ -28,7 +29,7 @@ class Desk:
 
 DESKS = [
     Desk(
-        _("风控案件"),
+        pgettext_lazy("plural", "风控案件"),
         _("待审核"),
         "referrals.view_riskcase",
         "admin:referrals_riskcase_changelist",
@@ -60,7 +61,7 @@ DESKS = [
         lambda: Withdrawal.objects.filter(Q(state=Withdrawal.State.REQUESTED) | Q(state=Withdrawal.State.SUBMITTED)),
     ),
     Desk(
-        _("计费事件"),
+        pgettext_lazy("plural", "计费事件"),
         _("处理失败"),
         "referrals.view_event",
         "admin:referrals_event_changelist",
