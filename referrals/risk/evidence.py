@@ -33,25 +33,29 @@ def signal_names(signals):
 
 def case_evidence(case):
     if case.kind == RiskCase.Kind.SUSPECT_SHARE:
-        return _suspect_share(case.details or {})
+        return _suspect_share(case.details or {}, still_open=case.status == RiskCase.Status.OPEN)
     return _same_person(case)
 
 
 def _same_person(case):
     names = signal_names(case.signals)
     sentences = [
-        _("下单客户与云大使本人共用：%(signals)s。按规则该订单暂判无效，等待审核。") % {"signals": names}
+        _("下单客户与云大使本人共用：%(signals)s。") % {"signals": names}
         if names
-        else _("下单客户与云大使本人被判定为同一人。按规则该订单暂判无效，等待审核。"),
-        _("排除风险：订单按正常规则计算返利；确认无效：订单保持无效，不产生返利。"),
+        else _("下单客户与云大使本人被判定为同一人。")
     ]
+    if case.status == RiskCase.Status.OPEN:
+        sentences += [
+            _("按规则该订单暂判无效，等待审核。"),
+            _("排除风险：订单按正常规则计算返利；确认无效：订单保持无效，不产生返利。"),
+        ]
     figures = [(_("关联信号"), names or "—")]
     if case.order_id:
         figures.append((_("订单"), case.order.billing_id))
     return Evidence(sentences, figures)
 
 
-def _suspect_share(details):
+def _suspect_share(details, *, still_open):
     total, suspect = details.get("total"), details.get("suspect")
     window = details.get("window_days")
     sentences = []
@@ -74,7 +78,7 @@ def _suspect_share(details):
         _("该云大使未结算的返利已全部暂停结算。排除风险：全部恢复结算；确认无效：可疑订单判为无效，其余恢复结算。")
     )
     figures = [
-        (_("统计窗口"), _("%(days)s 天") % {"days": window} if window is not None else "—"),
+        (_("统计窗口（天）"), window if window is not None else "—"),
         (_("已付款订单"), total if total is not None else "—"),
         (_("可疑订单"), suspect if suspect is not None else "—"),
         (_("可疑占比"), percent(details["share"]) if "share" in details else "—"),

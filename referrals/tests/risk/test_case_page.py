@@ -112,10 +112,18 @@ def test_the_evidence_of_a_suspect_share_reads_as_sentences(reviewer, client, am
 def test_the_evidence_of_a_same_person_order_names_the_signals(reviewer, ambassador, current_rules):
     same_person_order(ambassador, "page-6", kind="phone")
     evidence = case_evidence(RiskCase.objects.get())
-    assert evidence.sentences[0].startswith("下单客户与云大使本人共用：手机号。")
+    assert evidence.sentences[:2] == ["下单客户与云大使本人共用：手机号。", "按规则该订单暂判无效，等待审核。"]
     assert ("订单", "page-6") in evidence.figures
 
 
 @pytest.mark.parametrize(("value", "shown"), [("0.429", "42.9%"), ("0.30", "30%"), ("1", "100%"), ("n/a", "n/a")])
 def test_shares_read_as_percentages(value, shown):
     assert percent(value) == shown
+
+
+def test_a_decided_case_no_longer_says_it_waits(reviewer, client, ambassador, current_rules):
+    same_person_order(ambassador, "page-7", kind="device")
+    case = RiskCase.objects.get()
+    decide(client, case, "confirmed", "同一设备")
+    case.refresh_from_db()
+    assert case_evidence(case).sentences == ["下单客户与云大使本人共用：设备。"]
