@@ -108,3 +108,4 @@ def reference_data(transactional_db):
     from django.apps import apps
 
     importlib.import_module("referrals.migrations.0004_historical_rule_sets").load(apps, None)
+    importlib.import_module("referrals.migrations.0018_english_for_staff_content").load(apps, None)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from portal.kernel.admin_read_only import ReadOnlyAdmin
-from referrals.models import NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
+from referrals.models import Activity, NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
 
 from .resources import ProductResource
 from .rule_sets import RuleSetError, rule_set_correct, rule_set_publish
@@ -21,9 +21,9 @@ class ProductAdmin(ImportExportModelAdmin):
     """Edited here or imported from xlsx/csv (permission `import_product`)."""
 
     resource_classes = [ProductResource]
-    list_display = ["code", "name", "category"]
+    list_display = ["code", "name", "name_en", "category"]
     list_filter = ["category"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
     def export_action(self, request):
         """The export follows the change list's filters from the query string; one that is not a
@@ -86,8 +86,16 @@ class RuleSetAdmin(admin.ModelAdmin):
 
 @admin.register(NewsEntry)
 class NewsEntryAdmin(admin.ModelAdmin):
-    list_display = ["published_at", "title", "rule_set"]
+    list_display = ["published_at", "title", "title_en", "rule_set"]
     readonly_fields = ["rule_set"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """Names for the promotion codes that rule sets exclude (R4.9), shown to ambassadors."""
+
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(RebateChange)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.kernel.money import ZERO, round_yuan
 from portal.kernel.months import add_months, month_of
-from referrals.models import NewsEntry, Order, QuarterlyBonus, Reason, RiskCase, RuleSet
+from referrals.models import Activity, NewsEntry, Order, QuarterlyBonus, Reason, RiskCase, RuleSet
 
 # R8.3: ambassadors see compliant and invalid orders only; a compliant order
 # refunded later stays listed with its reason.
@@ -166,8 +166,18 @@ def rule_sets_for_ambassadors(*, today=None):
     published = RuleSet.objects.published().prefetch_related("rebate_products")
     current = published.filter(month__lte=this_month).order_by("-month", "-version").first()
     upcoming = published.filter(month=next_month).order_by("-version").first()
-    past = published.filter(month__lt=current.month) if current else published.none()
-    return {"current": current, "upcoming": upcoming, "past": list(past.order_by("-month", "-version"))}
+    past = list(published.filter(month__lt=current.month).order_by("-month", "-version")) if current else []
+    _name_excluded_activities([rule_set for rule_set in (current, upcoming, *past) if rule_set])
+    return {"current": current, "upcoming": upcoming, "past": past}
+
+
+def _name_excluded_activities(rule_sets):
+    """Each rule set's excluded activities as (code, Activity or None), in one query: pages
+    name a promotion, never show its bare code."""
+    codes = {code for rule_set in rule_sets for code in rule_set.excluded_activities}
+    named = Activity.objects.in_bulk(codes, field_name="code") if codes else {}
+    for rule_set in rule_sets:
+        rule_set.activities_excluded = [(code, named.get(code)) for code in rule_set.excluded_activities]
 
 
 def news():

@@ -6,6 +6,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from portal.kernel.bilingual import in_page_language
+
 register = template.Library()
 
 _ROW = (
@@ -24,7 +26,7 @@ def rebate_rows(rows):
                     (
                         order.billing_id,
                         order.placed_text,
-                        order.product.name,
+                        in_page_language(order.product, "name")[0],
                         order.amount,
                         order.type_label,
                         order.rebate_status,
