@@ -4,10 +4,10 @@ from django.db import migrations, models
 
 # English for the catalogue and the historical rule sets that migration 0004 ships.
 PRODUCT_NAMES_EN = {
-    "ecs": "Elastic Compute Service (ECS)",
-    "rds": "Relational Database Service (RDS)",
-    "oss": "Object Storage Service (OSS)",
-    "slb": "Server Load Balancer (SLB)",
+    "ecs": "Cloud server ECS",
+    "rds": "Cloud database RDS",
+    "oss": "Object storage OSS",
+    "slb": "Load balancer SLB",
     "domain": "Domain names",
     "vhost-shared": "Shared web hosting",
     "vhost-dedicated": "Dedicated web hosting",

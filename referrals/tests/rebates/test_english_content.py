@@ -34,17 +34,17 @@ def rules_for(month, **fields):
 
 
 def test_the_page_language_picks_the_field():
-    product = Product(name="云服务器 ECS", name_en="Elastic Compute Service (ECS)")
+    product = Product(name="云服务器 ECS", name_en="Cloud server ECS")
     untranslated = Product(name="新产品")
     with translation.override("zh-hans"):
         assert in_page_language(product, "name") == ("云服务器 ECS", False)
     with translation.override("en"):
-        assert in_page_language(product, "name") == ("Elastic Compute Service (ECS)", False)
+        assert in_page_language(product, "name") == ("Cloud server ECS", False)
         assert in_page_language(untranslated, "name") == ("新产品", True)
 
 
 def test_the_shipped_catalogue_has_english_names():
-    assert Product.objects.get(code="ecs").name_en == "Elastic Compute Service (ECS)"
+    assert Product.objects.get(code="ecs").name_en == "Cloud server ECS"
     assert not Product.objects.filter(name_en="").exists()
 
 
@@ -61,7 +61,7 @@ def test_tasks_in_english_name_products_rules_and_promotions(english_client):
     with time_machine.travel(MID_DECEMBER, tick=False):
         page = english_client.get(reverse("center:tasks")).content.decode()
     assert "Rules for December 2026" in page and "Member first purchases earn 25%" in page
-    assert "Elastic Compute Service (ECS)" in page and "Domain names" in page
+    assert "Cloud server ECS" in page and "Domain names" in page
     assert "Double 11 flash sale" in page and "double11-flash" not in page
     assert "Unnamed promotion (code spring-x)" in page  # a code staff have not named yet, said so
     assert "2026 年 12 月规则" not in page
