@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .admin_permissions import TranslatedPermissionsMixin
+from .admin_read_only import ReadOnlyAdmin
 from .models import AuditEntry, User
 
 
@@ -27,7 +28,7 @@ class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit log is read-only everywhere, the admin included."""
 
     list_display = ["at", "action", "target_type", "target_id", "actor", "reason"]
@@ -35,12 +36,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor"]
     search_fields = ["target_id", "action"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -94,13 +94,19 @@ def _accepted(event_id):
 
 def _references_check(envelope):
     """The customer and product must be known before an event is accepted (400 otherwise)."""
-    data = envelope.data
-    prefix = "data.order." if envelope.type == "order.updated" else "data."
-    customer_known, product_known = _known(data["customer"], data.get("product"))
+    customer_known, product_known = _known(envelope.data["customer"], envelope.data.get("product"))
+    _references_require(envelope.type, customer_known=customer_known, product_known=product_known)
+
+
+def _references_require(event_type, *, customer_known, product_known=True):
+    """EventInvalid naming each reference that names nothing: the customer, and an order's
+    product. Checked when an event is accepted and again when it is applied (an import
+    applies rows without the first check)."""
+    prefix = "data.order." if event_type == "order.updated" else "data."
     errors = []
     if not customer_known:
         errors.append({"field": f"{prefix}customer", "message": "is not a known account"})
-    if envelope.type == "order.updated" and not product_known:
+    if event_type == "order.updated" and not product_known:
         errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
     if errors:
         raise EventInvalid(errors)
@@ -220,16 +226,10 @@ def events_retry(*, event_ids, actor):
     return retried
 
 
-def _account(uid, field):
-    account = get_user_model().objects.filter(uid=uid).first()
-    if account is None:
-        raise EventInvalid([{"field": field, "message": "is not a known account"}])
-    return account
-
-
 def _customer_updated(data, created=None):
     """`identity` holds stored values (`referrals.billing.identity`): keyed hashes."""
-    customer = _account(data["customer"], "data.customer")
+    customer = get_user_model().objects.filter(uid=data["customer"]).first()
+    _references_require("customer.updated", customer_known=customer is not None)
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
     for key, stored_value in data.get("identity", {}).items():
@@ -242,13 +242,7 @@ def _order_updated(data, created=None):  # snapshots carry their own version
     order = data  # the parsed snapshot
     product = Product.objects.filter(code=order["product"]).first()
     customer = get_user_model().objects.filter(uid=order["customer"]).first()
-    errors = []
-    if customer is None:
-        errors.append({"field": "data.order.customer", "message": "is not a known account"})
-    if product is None:
-        errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
-    if errors:
-        raise EventInvalid(errors)
+    _references_require("order.updated", customer_known=customer is not None, product_known=product is not None)
     snapshot = OrderSnapshot(
         billing_id=order["id"],
         customer=customer,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0016_event_retry_schedule'),
+        ('referrals', '0017_order_reasons_of_their_own'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

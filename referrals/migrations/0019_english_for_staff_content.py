@@ -41,7 +41,7 @@ def load(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0017_admin_labels_for_links'),
+        ('referrals', '0018_admin_labels_for_links'),
     ]
 
     operations = [
