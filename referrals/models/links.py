@@ -47,9 +47,14 @@ class Visit(models.Model):
         Ambassador, on_delete=models.PROTECT, null=True, blank=True, related_name="visits", verbose_name=_("云大使")
     )
     visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("访客"),
     )
-    device_hash = models.CharField(max_length=64, blank=True)
+    device_hash = models.CharField(_("设备（密钥哈希）"), max_length=64, blank=True)
     landing = models.CharField(_("落地页"), max_length=500, blank=True)
     visited_at = models.DateTimeField(_("访问时间"), db_index=True)
     outcome = models.CharField(_("结果"), max_length=24, choices=Outcome)
