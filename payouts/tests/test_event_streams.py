@@ -2,7 +2,8 @@
 every order and its decision, every rebate change, every ledger entry, every event's outcome.
 
 - re-deciding only the orders a change can reach (`referrals/rebates/redecision.py`) against
-  re-deciding every unsettled order of the customer after each snapshot.
+  re-deciding every unsettled order of the customer after each snapshot;
+- many events to a transaction (`referrals/billing/batches.py`) against one event to a transaction.
 
 The streams (`referrals/tests/event_streams.py`) mix new orders, payments, refunds and
 `customer.updated` for four customers, two of them with the ambassador's links, on a pinned
@@ -18,6 +19,7 @@ import time_machine
 from django.db import transaction
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from payouts.models import Entry
@@ -76,7 +78,8 @@ def outcome(accounts, starts, bodies, apply):
 
 
 def one_by_one():
-    events_process()
+    """One event to a transaction, as the workers applied them before batches."""
+    events_process(batch_size=1)
 
 
 def full_redecision():
@@ -113,3 +116,13 @@ def test_r2_1_a_payment_before_the_slot_holders_takes_the_slot_from_it(accounts)
         ("ord-001", "decision", 0, Decimal("250.00")),
         ("ord-000", "rejudged", Decimal("250.00"), 0),
     ]
+
+
+@EXAMPLES
+@given(starts=associations, stream=steps, batch_size=st.integers(min_value=2, max_value=30))
+def test_a_stream_applied_in_batches_decides_as_applied_one_event_at_a_time(accounts, starts, stream, batch_size):
+    bodies = stream_events(stream, accounts[1])
+    separately = outcome(accounts, starts, bodies, one_by_one)
+    batched = outcome(accounts, starts, bodies, lambda: events_process(batch_size=batch_size))
+    assert batched == separately
+    assert {status for _, status, *_ in batched["events"]} == {"processed"}
