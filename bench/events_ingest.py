@@ -197,11 +197,12 @@ def verify(results, options):
     stored = Event.objects.count()
     drain = {}
     for label, batch_size, limit in [("one", 1, stored // 4), ("batches", options.batch_size, None)]:
+        # Timed inside each worker, from its first event to its last: Django's start-up is not applying.
         code = (
-            "from referrals.billing.services import events_process;"
-            f" print(events_process(limit={limit}, batch_size={batch_size}))"
+            "import time; from referrals.billing.services import events_process;"
+            f" started = time.perf_counter(); done = events_process(limit={limit}, batch_size={batch_size});"
+            " print(done, time.perf_counter() - started)"
         )
-        started = time.perf_counter()
         workers = [
             subprocess.Popen(
                 [sys.executable, "manage.py", "shell", "-c", code],
@@ -212,8 +213,8 @@ def verify(results, options):
             )
             for _ in range(2)
         ]
-        done = sum(int(worker.communicate()[0].strip().splitlines()[-1]) for worker in workers)
-        drain[label] = (done, time.perf_counter() - started)
+        answers = [worker.communicate()[0].strip().splitlines()[-1].split() for worker in workers]
+        drain[label] = (sum(int(done) for done, _ in answers), max(float(seconds) for _, seconds in answers))
     processed = sum(done for done, _ in drain.values())
 
     def one(sql):
@@ -325,6 +326,7 @@ def probe(probe_customers, count, profile):
 
 
 def main():
+    global BLOCK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
@@ -339,7 +341,11 @@ def main():
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--redis-db", type=int, default=SETUP.redis_db)
     parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument(
+        "--block", type=int, default=BLOCK, help="orders per block of the sequence (smaller: the mix sooner)"
+    )
     options = parser.parse_args()
+    BLOCK = options.block
     use_setup(harness.Setup(database=options.database, port=options.port, redis_db=options.redis_db))
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
