@@ -35,7 +35,8 @@ class Rollback(Exception):
 
 
 def history(size, ambassador):
-    """A customer associated 26 days ago with `size` paid, unsettled, decided orders."""
+    """A customer associated 26 days ago with `size` paid, unsettled, decided orders, the last
+    placed an hour before the new one."""
     from django.utils import timezone
 
     from ambassadors.tests.factories import UserFactory
@@ -63,7 +64,7 @@ def history(size, ambassador):
     if size >= 2:
         order_snapshot_apply(snapshot(f"{customer.pk}-1", start + timedelta(days=1)))
         second = Order.objects.get(billing_id=f"{customer.pk}-1")
-        step = timedelta(days=24) / size
+        step = (now - timedelta(hours=1) - (start + timedelta(days=1))) / size  # all placed before the new order
         rows = []
         for number in range(2, size):
             placed = start + timedelta(days=1) + number * step
