@@ -197,7 +197,7 @@ def _batch_apply(size, *, one_by_one=False):
     with transaction.atomic():
         events = batches.events_claim(size)
         envelopes, references = batches.references_load(events)
-        batches.profiles_lock(references.accounts.values())
+        batches.customers_lock(references.accounts.values())
         for event in events:
             _attempt(event, envelopes[event.pk], references)
         Event.objects.bulk_update(events, ["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
