@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from portal.kernel.admin_actions import ask_for_reason, reason_from
 from portal.kernel.audit import audit_record
+from portal.kernel.errors import PortalError
 
 from . import services
 from .models import Ambassador, Verification
@@ -215,7 +216,7 @@ class VerificationAdmin(MaskedIdentityMixin, admin.ModelAdmin):
                     messages.warning(request, _("未能通过，已自动驳回：%(reason)s") % {"reason": decided.reject_reason})
             elif decision == "reject":
                 services.verification_reject(verification=obj, actor=request.user, reason=form.cleaned_data["reason"])
-        except services.AmbassadorError as refusal:
+        except PortalError as refusal:
             request.decision_refused = True
             messages.error(request, refusal.message)
         obj.refresh_from_db()
@@ -235,7 +236,7 @@ class VerificationAdmin(MaskedIdentityMixin, admin.ModelAdmin):
         for verification in queryset.filter(status=Verification.Status.SUBMITTED):
             try:
                 decided = services.verification_approve(verification=verification, actor=request.user)
-            except services.AmbassadorError as refusal:
+            except PortalError as refusal:
                 messages.error(request, f"{verification}: {refusal.message}")
                 continue
             if decided.status == Verification.Status.APPROVED:

@@ -117,7 +117,7 @@ class Ambassador(models.Model):
         pairs = [
             (self.legal_name, self.legal_name_hash, personal_data.normalise_name),
             (self.id_number, self.id_number_hash, personal_data.normalise_id_number),
-            (self.alipay_account, self.alipay_account_hash, _normalise_payment_account),
+            (self.alipay_account, self.alipay_account_hash, personal_data.normalise_payment_account),
         ]
         return all(
             personal_data.keyed_hash(normalise(value)) == stored
@@ -155,10 +155,6 @@ class Ambassador(models.Model):
     @property
     def masked_alipay_account(self):
         return personal_data.mask_payment_account(self.alipay_account or "")
-
-
-def _normalise_payment_account(value):
-    return personal_data.normalise_email(value) if "@" in value else personal_data.normalise_phone(value)
 
 
 class Verification(models.Model):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import normalise_email, normalise_id_number, normalise_name, normalise_phone
 
 MINIMUM_AGE = 18
@@ -31,11 +32,12 @@ _LEGAL_NAME_LENGTH = range(2, 31)
 _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
-class RuleViolation(ValueError):
+class RuleViolation(PortalError):
+    """A value a rule refuses: `code` names the check (for forms, tests and logs)."""
+
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.kernel.audit import audit_record
+from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import keyed_hash
 
 from . import rules
@@ -23,14 +24,6 @@ CONSENT_VERSION = "2026-11"
 IDENTITY_TAKEN = gettext_lazy("该身份证号已认证过其他云大使账户，一个身份只能认证一个云大使。")
 
 
-class AmbassadorError(Exception):
-    """A request the program's rules refuse; `message` is shown to the user."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
 def _locked(ambassador):
     return Ambassador.objects.select_for_update().get(pk=ambassador.pk)
 
@@ -42,7 +35,7 @@ def ambassador_join(*, user):
     if created:
         audit_record(actor=user, action="ambassador.join", target=ambassador)
     elif ambassador.cancelled_at:
-        raise AmbassadorError(_("该账户已注销云大使身份，不能再次加入。"))
+        raise PortalError(_("该账户已注销云大使身份，不能再次加入。"))
     return ambassador
 
 
@@ -50,21 +43,19 @@ def ambassador_join(*, user):
 def verification_submit(*, ambassador, legal_name, id_number, phone, consent, today=None):
     """File a real-name verification for a decision by the configured verifier."""
     if not consent:
-        raise AmbassadorError(_("请阅读并同意个人信息使用说明。"))
-    try:
-        name = rules.legal_name_check(legal_name)
-        resident_id = rules.resident_id_check(id_number, today=today or timezone.localdate())
-        phone = rules.phone_check(phone)
-    except rules.RuleViolation as violation:
-        raise AmbassadorError(violation.message) from None
+        raise PortalError(_("请阅读并同意个人信息使用说明。"))
+    # A RuleViolation is a PortalError: its message reaches the ambassador as it is.
+    name = rules.legal_name_check(legal_name)
+    resident_id = rules.resident_id_check(id_number, today=today or timezone.localdate())
+    phone = rules.phone_check(phone)
 
     ambassador = _locked(ambassador)
     if ambassador.cancelled_at:
-        raise AmbassadorError(_("该账户已注销云大使身份。"))
+        raise PortalError(_("该账户已注销云大使身份。"))
     if ambassador.verified_at:
-        raise AmbassadorError(_("你已完成实名认证，身份信息不能更改。"))
+        raise PortalError(_("你已完成实名认证，身份信息不能更改。"))
     if ambassador.verifications.filter(status=Verification.Status.SUBMITTED).exists():
-        raise AmbassadorError(_("你已有一份实名认证申请在审核中，请等待结果。"))
+        raise PortalError(_("你已有一份实名认证申请在审核中，请等待结果。"))
     # Whether this identity is verified elsewhere is decided at review, not
     # answered here: the form must not tell anyone which ID numbers are in use.
     id_hash = keyed_hash(resident_id.number)
@@ -109,10 +100,10 @@ def verification_approve(*, verification, actor):
     if verification.status == Verification.Status.APPROVED:
         return verification
     if verification.status != Verification.Status.SUBMITTED:
-        raise AmbassadorError(_("这份申请已有审核结果，不能再通过。"))
+        raise PortalError(_("这份申请已有审核结果，不能再通过。"))
     ambassador = _locked(verification.ambassador)
     if ambassador.cancelled_at:
-        raise AmbassadorError(_("该云大使已注销。"))
+        raise PortalError(_("该云大使已注销。"))
     if _identity_taken(verification.id_number_hash, by_other_than=ambassador):
         return _reject(verification, actor, IDENTITY_TAKEN)
 
@@ -159,12 +150,12 @@ def verification_reject(*, verification, actor, reason):
     """Reject with a reason the ambassador will read; they may submit again."""
     reason = (reason or "").strip()
     if not reason:
-        raise AmbassadorError(_("请填写未通过的原因，云大使会看到它。"))
+        raise PortalError(_("请填写未通过的原因，云大使会看到它。"))
     verification = Verification.objects.select_for_update().get(pk=verification.pk)
     if verification.status == Verification.Status.REJECTED:
         return verification
     if verification.status != Verification.Status.SUBMITTED:
-        raise AmbassadorError(_("这份申请已有审核结果，不能再驳回。"))
+        raise PortalError(_("这份申请已有审核结果，不能再驳回。"))
     return _reject(verification, actor, reason)
 
 
@@ -190,22 +181,19 @@ def _reject(verification, actor, reason):
 def alipay_bind(*, ambassador, account, holder_confirmed):
     """Bind the one Alipay account rebates are paid to (R10.1, R11.1); final."""
     if not holder_confirmed:
-        raise AmbassadorError(_("请确认该支付宝账号的实名与你的认证姓名一致。"))
-    try:
-        account = rules.alipay_account_check(account)
-    except rules.RuleViolation as violation:
-        raise AmbassadorError(violation.message) from None
+        raise PortalError(_("请确认该支付宝账号的实名与你的认证姓名一致。"))
+    account = rules.alipay_account_check(account)
     ambassador = _locked(ambassador)
     if ambassador.cancelled_at:
-        raise AmbassadorError(_("该账户已注销云大使身份。"))
+        raise PortalError(_("该账户已注销云大使身份。"))
     if not ambassador.verified_at:
-        raise AmbassadorError(_("请先完成实名认证，再绑定支付宝。"))
+        raise PortalError(_("请先完成实名认证，再绑定支付宝。"))
     if ambassador.alipay_bound_at:
-        raise AmbassadorError(_("支付宝账号已绑定，不能更改。"))
+        raise PortalError(_("支付宝账号已绑定，不能更改。"))
     account_hash = keyed_hash(account)
     if Ambassador.objects.filter(alipay_account_hash=account_hash).exists():
         # Deliberately vague: the form must not tell which accounts are bound.
-        raise AmbassadorError(_("该支付宝账号无法绑定，请换一个账号。"))
+        raise PortalError(_("该支付宝账号无法绑定，请换一个账号。"))
 
     ambassador.alipay_account = account
     ambassador.alipay_account_hash = account_hash
@@ -215,7 +203,7 @@ def alipay_bind(*, ambassador, account, holder_confirmed):
             ambassador.save(update_fields=["alipay_account", "alipay_account_hash", "alipay_bound_at"])
     except IntegrityError:
         # Another ambassador bound the same account a moment ago.
-        raise AmbassadorError(_("该支付宝账号无法绑定，请换一个账号。")) from None
+        raise PortalError(_("该支付宝账号无法绑定，请换一个账号。")) from None
     identity_signal_record(
         user=ambassador.user, kind=IdentitySignal.Kind.PAYMENT_ACCOUNT, value_hash=account_hash, source="alipay_binding"
     )
@@ -254,7 +242,7 @@ def ambassador_blacklist(*, ambassador, actor, reason):
     (by referrals, on the signal), so new orders earn nothing. The reason is
     shown to the ambassador."""
     if not reason.strip():
-        raise AmbassadorError(_("请填写列入黑名单的原因。"))
+        raise PortalError(_("请填写列入黑名单的原因。"))
     ambassador = _locked(ambassador)
     if ambassador.blacklisted_at:
         return ambassador
@@ -277,7 +265,7 @@ def ambassador_blacklist(*, ambassador, actor, reason):
 def ambassador_blacklist_lift(*, ambassador, actor, reason):
     """Staff lift the blacklist: the link associates again (earlier customers do not come back)."""
     if not reason.strip():
-        raise AmbassadorError(_("请填写解除黑名单的原因。"))
+        raise PortalError(_("请填写解除黑名单的原因。"))
     ambassador = _locked(ambassador)
     if not ambassador.blacklisted_at:
         return ambassador

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.kernel.errors import PortalError
 from portal.kernel.throttle import attempt_count, attempts_exceeded
 
 from . import selectors, services
@@ -24,7 +25,7 @@ def _apply(request, action, success_message):
     """Run a service; show its refusal as a message instead of an error page."""
     try:
         result = action()
-    except services.AmbassadorError as refusal:
+    except PortalError as refusal:
         messages.error(request, refusal.message)
         return None
     messages.success(request, success_message)

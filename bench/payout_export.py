@@ -101,9 +101,15 @@ def ambassadors_create(count, rng):
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
-    from ambassadors.models import Ambassador, _normalise_payment_account
+    from ambassadors.models import Ambassador
     from portal.kernel.models import User
-    from portal.kernel.personal_data import keyed_hash, normalise_id_number, normalise_name, normalise_phone
+    from portal.kernel.personal_data import (
+        keyed_hash,
+        normalise_id_number,
+        normalise_name,
+        normalise_payment_account,
+        normalise_phone,
+    )
 
     password = make_password(None)
     verified = timezone.now() - timedelta(days=400)
@@ -127,7 +133,7 @@ def ambassadors_create(count, rng):
                     phone=phone,
                     phone_hash=keyed_hash(normalise_phone(phone)),
                     alipay_account=alipay,
-                    alipay_account_hash=keyed_hash(_normalise_payment_account(alipay)),
+                    alipay_account_hash=keyed_hash(normalise_payment_account(alipay)),
                     alipay_bound_at=verified,
                 )
             )

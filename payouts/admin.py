@@ -21,7 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from portal.kernel.audit import audit_record, audit_trail
+from portal.kernel.admin_read_only import ReadOnlyAdmin, ReadOnlyTabularInline
+from portal.kernel.audit import audit_trail
 from portal.kernel.forms import MonthField, QueryForm
 from portal.kernel.months import MonthError, add_months, month_bounds, month_of, month_parse
 
@@ -29,22 +30,10 @@ from . import exports, readable
 from .alipay import AlipayClient
 from .models import Entry, Posting, SettlementRun, TaxAssessment, Withdrawal
 from .resources import SHANGHAI
-from .withdrawals import STALE_AFTER, withdrawal_outcome_record
+from .rules import STALE_AFTER, QueryDue
+from .withdrawals import withdrawal_query
 
 OUT_BIZ_NO = re.compile(r"[Ww]?0*(\d{1,12})")
-
-
-class ReadOnlyMoneyAdmin(admin.ModelAdmin):
-    """View only, whoever asks: money rows are written by the services and never edited."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MonthFilter(admin.SimpleListFilter):
@@ -184,7 +173,7 @@ class MonthlySheetExportMixin:
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyAdmin):
     """Withdrawals as they stand (R11.1), each with its ledger postings and audit trail."""
 
     list_display = [
@@ -268,44 +257,39 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMon
 
     @admin.action(description=gettext_lazy("向支付宝查询结果"), permissions=["reconcile"])
     def reconcile(self, request, queryset):
-        """Ask Alipay about each selected withdrawal whose fate is open, and record its answer
-        through `withdrawal_outcome_record`, the service the worker and the schedule use."""
+        """Ask Alipay about each selected withdrawal through `withdrawal_query`, which asks only
+        when the withdrawal's fate is open and records the answer as the worker does."""
         try:
             client = AlipayClient.from_settings()
         except ImproperlyConfigured as error:
             messages.error(request, _("支付宝未配置：%(error)s") % {"error": error})
             return
-        open_states = (Withdrawal.State.UNKNOWN, Withdrawal.State.SUBMITTED)
-        fresh_since, skipped = timezone.now() - STALE_AFTER, 0
-        for withdrawal in queryset.order_by("pk"):
-            if withdrawal.state not in open_states:
+        skipped = 0
+        for withdrawal_id in queryset.order_by("pk").values_list("pk", flat=True):
+            answer = withdrawal_query(withdrawal_id, actor=request.user, client=client)
+            if answer.due == QueryDue.SETTLED:
                 skipped += 1
-                continue
-            if withdrawal.state == Withdrawal.State.SUBMITTED and withdrawal.submitted_at > fresh_since:
-                # Its transfer may still be on the wire: "not found" now would send it again.
+            elif answer.due == QueryDue.TOO_SOON:
                 messages.warning(
                     request,
                     _("%(no)s 刚提交，可能仍在处理中，请 %(minutes)d 分钟后再查。")
-                    % {"no": withdrawal.out_biz_no, "minutes": STALE_AFTER.seconds // 60},
+                    % {"no": answer.withdrawal.out_biz_no, "minutes": STALE_AFTER.seconds // 60},
                 )
-                continue
-            before = withdrawal.get_state_display()
-            outcome = client.query(out_biz_no=withdrawal.out_biz_no)
-            audit_record(
-                actor=request.user,
-                action="withdrawal.query",
-                target=withdrawal,
-                reason=outcome.code,
-                after={"status": str(outcome.status)},
-            )
-            after = withdrawal_outcome_record(withdrawal.pk, outcome)
-            level = messages.SUCCESS if after.state != Withdrawal.State.UNKNOWN else messages.WARNING
-            self.message_user(
-                request,
-                _("%(no)s：%(before)s → %(after)s %(code)s")
-                % {"no": after.out_biz_no, "before": before, "after": after.get_state_display(), "code": outcome.code},
-                level,
-            )
+            else:
+                after = answer.withdrawal
+                level = messages.SUCCESS if after.state != Withdrawal.State.UNKNOWN else messages.WARNING
+                before = Withdrawal.State(answer.state_before).label
+                self.message_user(
+                    request,
+                    _("%(no)s：%(before)s → %(after)s %(code)s")
+                    % {
+                        "no": after.out_biz_no,
+                        "before": before,
+                        "after": after.get_state_display(),
+                        "code": answer.code,
+                    },
+                    level,
+                )
         if skipped:
             messages.info(
                 request,
@@ -329,7 +313,7 @@ def _table(headers, rows):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnlyMoneyAdmin):
+class SettlementRunAdmin(ReadOnlyAdmin):
     """Payout runs and their states. Decision: a payout run is a settlement run. Settlement (R7,
     day 31) is the batch that makes rebates withdrawable; the money then leaves one withdrawal
     at a time, each with its own state, when the ambassador asks (R11.1), so there is no separate
@@ -347,28 +331,17 @@ class SettlementRunAdmin(ReadOnlyMoneyAdmin):
     date_hierarchy = "day"
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyTabularInline):
     model = Entry
     fields = ["ambassador", "bucket", "amount", "order"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ambassador__user", "order")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyMoneyAdmin):
+class PostingAdmin(ReadOnlyAdmin):
     """The append-only ledger: a posting and its entries; corrections are new postings."""
 
     list_display = ["posted_at", "cause", "ambassadors", "amount", "moves"]
@@ -404,7 +377,7 @@ class PostingAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(TaxAssessment)
-class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyMoneyAdmin):
+class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyAdmin):
     """The vendor-borne tax recorded at each payment (R11.2–11.3); a month's latest row is its record."""
 
     list_display = [

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from portal.kernel.money import ZERO
+from portal.kernel.months import quarter_number
 
 from .alipay import TransferStatus
 from .models import Posting, Withdrawal
@@ -33,7 +34,7 @@ def _posting_subject(posting):
         return _("订单 %(order)s") % {"order": posting.order.billing_id}
     if posting.bonus_id:
         quarter = posting.bonus.quarter
-        return _("%(year)d 年第 %(quarter)d 季度奖励") % {"year": quarter.year, "quarter": (quarter.month - 1) // 3 + 1}
+        return _("%(year)d 年第 %(quarter)d 季度奖励") % {"year": quarter.year, "quarter": quarter_number(quarter)}
     if posting.settlement_run_id:
         return _("结算批次 %(day)s") % {"day": posting.settlement_run.day.isoformat()}
     if posting.kind == Posting.Kind.FORFEIT:

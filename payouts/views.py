@@ -9,13 +9,14 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from ambassadors.decorators import ambassador_required
+from portal.kernel.errors import PortalError
 
 from . import selectors
 from .forms import WithdrawalForm
 from .ledger import balances_of
 from .models import Withdrawal
 from .tax_records import payment_tax_estimate
-from .withdrawals import WithdrawalRefused, withdrawal_check, withdrawal_minimum, withdrawal_request
+from .withdrawals import withdrawal_check, withdrawal_minimum, withdrawal_request
 
 # The largest id a withdrawal can have (a signed 64-bit key): a longer number names none.
 _ID_DIGITS = 18
@@ -40,7 +41,7 @@ def withdrawals(request, ambassador):
             if "edit" not in request.POST:
                 amount = withdrawal_check(ambassador=ambassador, amount=form.cleaned_data["amount"])
                 return _confirmation(request, ambassador, form, amount)
-        except WithdrawalRefused as refusal:
+        except PortalError as refusal:
             form.add_error("amount", str(refusal))
             if not ambassador.alipay_bound_at or ambassador.cancelled_at:  # no form on the page to show it
                 messages.error(request, str(refusal))

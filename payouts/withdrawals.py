@@ -4,6 +4,7 @@ or, when that answer is unknown, by a query. The withdrawal's id is Alipay's
 `out_biz_no`, so a retry can never pay twice."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,28 +15,24 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from portal.kernel.audit import audit_record
+from portal.kernel.errors import PortalError
 from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan
 
 from .alipay import AlipayClient, TransferOutcome, TransferStatus
 from .ledger import Line, ambassadors_locked, balances_of, post
 from .models import Bucket, Posting, Withdrawal
+from .rules import QueryDue, withdrawal_query_due
 from .tax_records import tax_assess
 
 logger = logging.getLogger(__name__)
 
 TRANSFER_TITLE = "云大使返利"
-# A withdrawal left `submitted` this long (its worker died mid-call) is asked about.
-STALE_AFTER = timedelta(minutes=10)
 # A withdrawal left `requested` this long (its task was lost) is submitted again.
 UNSENT_AFTER = timedelta(minutes=5)
 
 
 # The local failure code of a withdrawal refused because the binding was tampered with.
 BINDING_NOT_INTACT = "BINDING_NOT_INTACT"
-
-
-class WithdrawalRefused(Exception):
-    """The request breaks a rule; the message says which, for the ambassador."""
 
 
 def withdrawal_minimum() -> Decimal:
@@ -48,24 +45,24 @@ def _amount_from(value) -> Decimal:
         return round_yuan(parse_yuan(str(value).strip()))
     except AmountInvalid as invalid:
         if invalid.code == "places":
-            raise WithdrawalRefused(_("金额最多两位小数。")) from None
-        raise WithdrawalRefused(_("请输入金额，例如 100 或 100.50。")) from None
+            raise PortalError(_("金额最多两位小数。")) from None
+        raise PortalError(_("请输入金额，例如 100 或 100.50。")) from None
 
 
 def withdrawal_check(*, ambassador, amount) -> Decimal:
-    """The amount as a withdrawal of it would be made, or WithdrawalRefused saying why it would
+    """The amount as a withdrawal of it would be made, or PortalError saying why it would
     not. Asked before the ambassador confirms, and again under the lock by `withdrawal_request`."""
     if ambassador.cancelled_at or not ambassador.alipay_bound_at:
-        raise WithdrawalRefused(_("请先完成实名认证并绑定支付宝账号。"))
+        raise PortalError(_("请先完成实名认证并绑定支付宝账号。"))
     if not ambassador.binding_intact():
         logger.error("ambassador %s: bound values do not match their hashes; no withdrawal", ambassador.pk)
-        raise WithdrawalRefused(_("账户信息校验未通过，暂时不能提现，请联系客服。"))
+        raise PortalError(_("账户信息校验未通过，暂时不能提现，请联系客服。"))
     amount = _amount_from(amount)
     minimum, available = withdrawal_minimum(), balances_of(ambassador).withdrawable
     if amount < minimum:
-        raise WithdrawalRefused(_("单次提现至少 ¥%(minimum)s。") % {"minimum": minimum})
+        raise PortalError(_("单次提现至少 ¥%(minimum)s。") % {"minimum": minimum})
     if amount > available:
-        raise WithdrawalRefused(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
+        raise PortalError(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
     return amount
 
 
@@ -186,10 +183,38 @@ def withdrawals_reconcile(*, client=None, now=None) -> int:
     unsent = Withdrawal.objects.filter(state=Withdrawal.State.REQUESTED, requested_at__lt=now - UNSENT_AFTER)
     for withdrawal_id in unsent.values_list("pk", flat=True):
         withdrawal_submit(withdrawal_id, client=client)
-    unresolved = Withdrawal.objects.filter(state=Withdrawal.State.UNKNOWN) | Withdrawal.objects.filter(
-        state=Withdrawal.State.SUBMITTED, submitted_at__lt=now - STALE_AFTER
-    )
-    for withdrawal in unresolved.order_by("pk"):
-        withdrawal_outcome_record(withdrawal.pk, client.query(out_biz_no=withdrawal.out_biz_no))
-        asked += 1
+    waiting = Withdrawal.objects.filter(state__in=[Withdrawal.State.UNKNOWN, Withdrawal.State.SUBMITTED])
+    for withdrawal in waiting.order_by("pk"):
+        if withdrawal_query_due(state=withdrawal.state, submitted_at=withdrawal.submitted_at, now=now) == QueryDue.ASK:
+            withdrawal_outcome_record(withdrawal.pk, client.query(out_biz_no=withdrawal.out_biz_no))
+            asked += 1
     return asked
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """What staff asking about one withdrawal learn: whether Alipay was asked, and the states."""
+
+    due: QueryDue
+    withdrawal: Withdrawal
+    state_before: str
+    code: str = ""
+
+
+def withdrawal_query(withdrawal_id, *, actor, client, now=None) -> QueryAnswer:
+    """Staff ask Alipay where one withdrawal stands, when its fate is open (R11.1); the question
+    is audited with the actor and Alipay's answer is recorded by `withdrawal_outcome_record`,
+    as the worker's and the schedule's are."""
+    withdrawal = Withdrawal.objects.get(pk=withdrawal_id)
+    due = withdrawal_query_due(state=withdrawal.state, submitted_at=withdrawal.submitted_at, now=now or timezone.now())
+    if due != QueryDue.ASK:
+        return QueryAnswer(due, withdrawal, withdrawal.state)
+    outcome = client.query(out_biz_no=withdrawal.out_biz_no)
+    audit_record(
+        actor=actor,
+        action="withdrawal.query",
+        target=withdrawal,
+        reason=outcome.code,
+        after={"status": str(outcome.status)},
+    )
+    return QueryAnswer(due, withdrawal_outcome_record(withdrawal.pk, outcome), withdrawal.state, outcome.code)

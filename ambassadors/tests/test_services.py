@@ -12,6 +12,7 @@ from ambassadors.tests.factories import (
     make_id_number,
 )
 from portal.kernel.audit import audit_trail
+from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import keyed_hash
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +43,12 @@ def test_joining_is_idempotent_and_audited(user):
 
 def test_a_cancelled_ambassador_cannot_join_again(ambassador):
     services.ambassador_cancel(ambassador=ambassador, actor=ambassador.user)
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         services.ambassador_join(user=ambassador.user)
 
 
 def test_submission_needs_consent_and_records_it(ambassador):
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         submit(ambassador, consent=False)
     assert not Verification.objects.exists()
     verification = submit(ambassador)
@@ -58,7 +59,7 @@ def test_submission_needs_consent_and_records_it(ambassador):
 
 @pytest.mark.parametrize("bad", [{"id_number": "440304199001011234"}, {"legal_name": "Zhang"}, {"phone": "123"}])
 def test_a_bad_submission_changes_nothing(ambassador, bad):
-    with pytest.raises(services.AmbassadorError) as refusal:
+    with pytest.raises(PortalError) as refusal:
         submit(ambassador, **bad)
     assert refusal.value.message
     assert not Verification.objects.exists()
@@ -66,7 +67,7 @@ def test_a_bad_submission_changes_nothing(ambassador, bad):
 
 def test_only_one_submission_waits_at_a_time(ambassador):
     submit(ambassador)
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         submit(ambassador)
     assert Verification.objects.count() == 1
 
@@ -94,7 +95,7 @@ def test_approving_twice_is_harmless(ambassador, staff):
 
 def test_rejection_needs_a_reason_the_ambassador_can_read(ambassador, staff):
     verification = submit(ambassador)
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         services.verification_reject(verification=verification, actor=staff, reason="  ")
     services.verification_reject(verification=verification, actor=staff, reason="姓名与证件不符")
     verification.refresh_from_db()
@@ -112,7 +113,7 @@ def test_a_rejected_ambassador_may_submit_again(ambassador, staff):
 def test_a_decided_verification_cannot_be_decided_the_other_way(ambassador, staff):
     verification = submit(ambassador)
     services.verification_reject(verification=verification, actor=staff, reason="不符")
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         services.verification_approve(verification=verification, actor=staff)
 
 
@@ -131,19 +132,19 @@ def test_one_identity_verifies_only_one_ambassador(staff):
 
 
 def test_a_verified_ambassador_cannot_submit_again(verified_ambassador):
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         submit(verified_ambassador)
 
 
 def test_alipay_binding_needs_verification_first(ambassador):
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         services.alipay_bind(ambassador=ambassador, account="13812345678", holder_confirmed=True)
     ambassador.refresh_from_db()
     assert ambassador.alipay_account is None
 
 
 def test_alipay_binding_needs_the_holder_confirmed(verified_ambassador):
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         services.alipay_bind(ambassador=verified_ambassador, account="13812345678", holder_confirmed=False)
 
 
@@ -152,7 +153,7 @@ def test_alipay_binds_once(verified_ambassador):
     verified_ambassador.refresh_from_db()
     assert verified_ambassador.program_state == ProgramState.BOUND
     assert verified_ambassador.alipay_account == "13812345678"
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         services.alipay_bind(ambassador=verified_ambassador, account="13900000000", holder_confirmed=True)
     verified_ambassador.refresh_from_db()
     assert verified_ambassador.alipay_account == "13812345678"
@@ -161,7 +162,7 @@ def test_alipay_binds_once(verified_ambassador):
 def test_an_alipay_account_binds_to_one_ambassador():
     BoundAmbassadorFactory(alipay_account="a@example.com", alipay_account_hash=keyed_hash("a@example.com"))
     other = VerifiedAmbassadorFactory()
-    with pytest.raises(services.AmbassadorError):
+    with pytest.raises(PortalError):
         services.alipay_bind(ambassador=other, account="A@Example.com", holder_confirmed=True)
 
 
@@ -177,11 +178,11 @@ def test_cancelling_ends_membership_keeps_history_and_is_idempotent(verified_amb
 
 def test_a_cancelled_ambassador_cannot_verify(ambassador):
     services.ambassador_cancel(ambassador=ambassador, actor=ambassador.user)
-    with pytest.raises(services.AmbassadorError, match="注销"):
+    with pytest.raises(PortalError, match="注销"):
         submit(ambassador)
 
 
 def test_a_cancelled_ambassador_cannot_bind(verified_ambassador):
     services.ambassador_cancel(ambassador=verified_ambassador, actor=verified_ambassador.user)
-    with pytest.raises(services.AmbassadorError, match="注销"):
+    with pytest.raises(PortalError, match="注销"):
         services.alipay_bind(ambassador=verified_ambassador, account="13812345678", holder_confirmed=True)

@@ -10,7 +10,8 @@ import pytest
 from payouts.ledger import balances_of
 from payouts.models import Entry, Posting, Withdrawal
 from payouts.settlement import settlement_run
-from payouts.withdrawals import WithdrawalRefused, withdrawal_request
+from payouts.withdrawals import withdrawal_request
+from portal.kernel.errors import PortalError
 from portal.tests.threads import run_together
 
 from .helpers import paid_order
@@ -32,7 +33,7 @@ def test_concurrent_withdrawals_cannot_overdraw(bound_ambassador, rules):
     def withdraw_600():
         try:
             withdrawal_request(ambassador=bound_ambassador, amount="600.00", request_token=uuid.uuid4())
-        except WithdrawalRefused:
+        except PortalError:
             refused.append(True)
 
     run_together(*[withdraw_600] * 6)

@@ -56,7 +56,8 @@ from payouts.alipay import AlipayClient
 from payouts.ledger import balances_of
 from payouts.models import Bucket, Entry, Posting, TaxAssessment, Withdrawal
 from payouts.settlement import settlement_run
-from payouts.withdrawals import WithdrawalRefused, withdrawal_request, withdrawal_submit, withdrawals_reconcile
+from payouts.withdrawals import withdrawal_request, withdrawal_submit, withdrawals_reconcile
+from portal.kernel.errors import PortalError
 from portal.kernel.money import ZERO, round_yuan
 from referrals.models import Order
 from tests.alipay_fake.gateway import (
@@ -343,7 +344,7 @@ class LedgerMachine(RuleBasedStateMachine):
         }[how]
         token, before = uuid.uuid4(), self._ledger_size()
         if amount < MINIMUM or amount > available:
-            with pytest.raises(WithdrawalRefused):
+            with pytest.raises(PortalError):
                 withdrawal_request(ambassador=self.ambassadors[who], amount=str(amount), request_token=token)
             assert self._ledger_size() == before
             return

@@ -14,12 +14,12 @@ from payouts.models import TaxAssessment, Withdrawal
 from payouts.settlement import settlement_run
 from payouts.withdrawals import (
     BINDING_NOT_INTACT,
-    WithdrawalRefused,
     withdrawal_request,
     withdrawal_submit,
     withdrawals_reconcile,
 )
 from portal.kernel import personal_data
+from portal.kernel.errors import PortalError
 
 from .helpers import paid_order
 
@@ -149,14 +149,14 @@ def test_a_double_submit_makes_one_withdrawal(funded, alipay_settings, django_ca
     ],
 )
 def test_a_refused_request_changes_nothing(funded, amount, message):
-    with pytest.raises(WithdrawalRefused, match=message):
+    with pytest.raises(PortalError, match=message):
         withdrawal_request(ambassador=funded, amount=amount, request_token=uuid.uuid4())
     assert not Withdrawal.objects.exists()
     assert balances_of(funded).withdrawable == Decimal("1000.00")
 
 
 def test_an_ambassador_without_a_bound_alipay_account_cannot_withdraw(verified_ambassador):
-    with pytest.raises(WithdrawalRefused, match="绑定支付宝"):
+    with pytest.raises(PortalError, match="绑定支付宝"):
         withdrawal_request(ambassador=verified_ambassador, amount="1.00", request_token=uuid.uuid4())
 
 
@@ -193,5 +193,5 @@ def test_nobody_is_paid_whose_binding_was_tampered_with(funded, alipay_settings,
     assert (withdrawal.state, withdrawal.failure_code) == (Withdrawal.State.FAILED, BINDING_NOT_INTACT)
     assert alipay_gateway.payments == {}
     assert balances_of(funded).withdrawable == Decimal("1000.00")
-    with pytest.raises(WithdrawalRefused, match="校验未通过"):
+    with pytest.raises(PortalError, match="校验未通过"):
         withdrawal_request(ambassador=funded, amount="100.00", request_token=uuid.uuid4())

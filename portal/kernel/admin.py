@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_read_only import ReadOnlyAdmin
 from .models import AuditEntry, User
 
 
@@ -20,7 +21,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit log is read-only everywhere, the admin included."""
 
     list_display = ["at", "action", "target_type", "target_id", "actor", "reason"]
@@ -28,12 +29,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor"]
     search_fields = ["target_id", "action"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

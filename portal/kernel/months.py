@@ -11,17 +11,15 @@ from datetime import date, datetime, time, tzinfo
 
 from django.utils.translation import gettext_lazy as _
 
+from .errors import PortalError
+
 FIRST_MONTH = date(2000, 1, 1)
 LAST_MONTH = date(2099, 12, 1)
 _YEAR_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only: not "２０２６-１１"
 
 
-class MonthError(ValueError):
+class MonthError(PortalError):
     """A month that cannot be read; `message` says why, to the person who typed it."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 def month_of(day: date) -> date:
@@ -35,6 +33,16 @@ def add_months(month: date, count: int) -> date:
     """The month `count` months after (or, negative, before) the month of `month`."""
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
+
+
+def quarter_of(day: date) -> date:
+    """The first month of the calendar quarter `day` falls in."""
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_number(day: date) -> int:
+    """Which quarter of its year `day` falls in, 1 to 4."""
+    return (day.month - 1) // 3 + 1
 
 
 def month_bounds(month: date, zone: tzinfo) -> tuple[datetime, datetime]:

@@ -80,6 +80,20 @@ def normalise_name(value: str) -> str:
     return re.sub(r"\s+", " ", value or "").strip()
 
 
+def normalise_payment_account(value: str) -> str:
+    """An Alipay logon id (or billing's payment account): an email address or a phone number."""
+    return normalise_email(value) if "@" in (value or "") else normalise_phone(value)
+
+
+def normalise_device_id(value: str) -> str:
+    return (value or "").strip()
+
+
+def normalise_address(value: str) -> str:
+    """Spacing and case do not make another address."""
+    return " ".join((value or "").split()).lower()
+
+
 # Masks: what a screen may show.
 
 

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from referrals.models.customers import CustomerProfile, RefusalReason
+
 
 @dataclass(frozen=True)
 class AttributionModel(ABC):
@@ -65,3 +67,30 @@ def landing_url(requested, *, default, allowed_hosts, require_https):
     if url_has_allowed_host_and_scheme(requested, allowed_hosts=set(allowed_hosts), require_https=require_https):
         return requested
     return default
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """What the service knows when a visit comes to associate its customer (R3.5)."""
+
+    link_known: bool  # the code names an ambassador's link
+    ambassador_can_refer: bool
+    segment: str  # the customer's CustomerProfile.Segment
+    customer_old: bool  # R1: the customer has paid for a cloud product
+    shared_signal_kinds: frozenset  # R9.1: identity signals the customer shares with the ambassador
+
+
+def association_refusal(facts: VisitFacts) -> tuple[str | None, str]:
+    """R3.5: the first reason this customer cannot be associated with this ambassador, and its
+    detail for the record (the segment, or the signals shared), or (None, "")."""
+    if not facts.link_known:
+        return RefusalReason.UNKNOWN_LINK, ""
+    if not facts.ambassador_can_refer:
+        return RefusalReason.INACTIVE_AMBASSADOR, ""
+    if facts.segment != CustomerProfile.Segment.NORMAL:
+        return RefusalReason.CBM_OR_PARTNER, facts.segment
+    if facts.customer_old:
+        return RefusalReason.OLD_CUSTOMER, ""
+    if facts.shared_signal_kinds:
+        return RefusalReason.SAME_PERSON, ",".join(sorted(facts.shared_signal_kinds))
+    return None, ""

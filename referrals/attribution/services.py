@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ambassadors.identity import identity_signal_record, shared_signal_kinds
 from ambassadors.models import IdentitySignal
+from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import keyed_hash
 from referrals.models import (
     AppliedVisit,
@@ -24,6 +25,7 @@ from referrals.models import (
     Visit,
 )
 
+from . import rules
 from .cookies import ReferralVisit, referral_from_request
 from .rules import attribution_model
 from .visit_log import visit_log_append
@@ -35,20 +37,14 @@ CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 12  # 31**12 ≈ 2**59 codes: not guessable by enumeration
 
 
-class ReferralError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
 def referral_link_for(ambassador):
     """The ambassador's one exclusive link, made on first use."""
     if ambassador.blacklisted_at:
-        raise ReferralError(
+        raise PortalError(
             _("你的推广资格已被暂停，专属链接暂时失效：%(reason)s") % {"reason": ambassador.blacklist_reason}
         )
     if not ambassador.can_refer:
-        raise ReferralError(_("完成实名认证后即可获得专属推广链接。"))
+        raise PortalError(_("完成实名认证后即可获得专属推广链接。"))
     link = ReferralLink.objects.filter(ambassador=ambassador).first()
     while link is None:
         try:
@@ -147,7 +143,7 @@ def association_apply(*, customer, visit: ReferralVisit, now=None):
         logger.info("visit %s is older than the customer's latest association: ignored", visit.visit_id)
         return None
 
-    reason, detail = _refusal(profile, ambassador)
+    reason, detail = rules.association_refusal(_visit_facts(profile, ambassador))
     if reason:
         return _refuse(customer, ambassador, visit, reason, detail)
     return _associate(customer, ambassador, visit, now=now)
@@ -218,20 +214,15 @@ def customer_profile_locked(customer):
     return profile
 
 
-def _refusal(profile, ambassador):
-    """The first reason (R3.5) this customer cannot be associated with this ambassador."""
-    if ambassador is None:
-        return RefusalReason.UNKNOWN_LINK, ""
-    if not ambassador.can_refer:
-        return RefusalReason.INACTIVE_AMBASSADOR, ""
-    if profile.segment != CustomerProfile.Segment.NORMAL:
-        return RefusalReason.CBM_OR_PARTNER, profile.segment
-    if profile.became_old_at is not None:
-        return RefusalReason.OLD_CUSTOMER, ""
-    shared = shared_signal_kinds(ambassador.user, profile.customer)
-    if shared:
-        return RefusalReason.SAME_PERSON, ",".join(sorted(shared))
-    return None, ""
+def _visit_facts(profile, ambassador):
+    """The facts R3.5 decides on; the identity signals are read only for a known link."""
+    return rules.VisitFacts(
+        link_known=ambassador is not None,
+        ambassador_can_refer=bool(ambassador and ambassador.can_refer),
+        segment=profile.segment,
+        customer_old=profile.became_old_at is not None,
+        shared_signal_kinds=frozenset(shared_signal_kinds(ambassador.user, profile.customer) if ambassador else ()),
+    )
 
 
 def _refuse(customer, ambassador, visit, reason, detail):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ambassadors.decorators import ambassador_required
+from portal.kernel.errors import PortalError
 from portal.kernel.middleware import null_characters_welcome
 
 from . import rules, selectors, services
@@ -50,7 +51,7 @@ def follow(request, code):
 def link(request, ambassador):
     try:
         referral_link = services.referral_link_for(ambassador)
-    except services.ReferralError as refusal:
+    except PortalError as refusal:
         return render(request, "referrals/link.html", {"refusal": refusal.message})
     url = request.build_absolute_uri(reverse("referral_follow", args=[referral_link.code]))
     requested = request.GET.get("to", "").strip()

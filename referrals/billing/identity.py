@@ -23,13 +23,14 @@ KINDS = {
     "address": IdentitySignal.Kind.ADDRESS,
 }
 
-# The same canonical forms as the portal's own signals, so that equal values match.
+# The same canonical forms as the portal's own signals (portal.kernel.personal_data), so that
+# equal values match.
 _NORMALISE = {
     "id_number": personal_data.normalise_id_number,
     "phone": personal_data.normalise_phone,
-    "payment_account": lambda v: personal_data.normalise_email(v) if "@" in v else personal_data.normalise_phone(v),
-    "device_id": str.strip,
-    "address": lambda v: " ".join(v.split()).lower(),
+    "payment_account": personal_data.normalise_payment_account,
+    "device_id": personal_data.normalise_device_id,
+    "address": personal_data.normalise_address,
 }
 
 

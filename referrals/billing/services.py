@@ -96,13 +96,19 @@ def _accepted(event_id):
 
 def _references_check(envelope):
     """The customer and product must be known before an event is accepted (400 otherwise)."""
-    data = envelope.data
-    prefix = "data.order." if envelope.type == "order.updated" else "data."
-    customer_known, product_known = _known(data["customer"], data.get("product"))
+    customer_known, product_known = _known(envelope.data["customer"], envelope.data.get("product"))
+    _references_require(envelope.type, customer_known=customer_known, product_known=product_known)
+
+
+def _references_require(event_type, *, customer_known, product_known=True):
+    """EventInvalid naming each reference that names nothing: the customer, and an order's
+    product. Checked when an event is accepted and again when it is applied (an import
+    applies rows without the first check)."""
+    prefix = "data.order." if event_type == "order.updated" else "data."
     errors = []
     if not customer_known:
         errors.append({"field": f"{prefix}customer", "message": "is not a known account"})
-    if envelope.type == "order.updated" and not product_known:
+    if event_type == "order.updated" and not product_known:
         errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
     if errors:
         raise EventInvalid(errors)
@@ -241,16 +247,10 @@ def events_retry(*, event_ids, actor):
     return retried
 
 
-def _account(uid, field, references):
-    account = references.account(uid)
-    if account is None:
-        raise EventInvalid([{"field": field, "message": "is not a known account"}])
-    return account
-
-
 def _customer_updated(data, created=None, references=None):
     """`identity` holds stored values (`referrals.billing.identity`): keyed hashes."""
-    customer = _account(data["customer"], "data.customer", references or batches.References())
+    customer = (references or batches.References()).account(data["customer"])
+    _references_require("customer.updated", customer_known=customer is not None)
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
     for key, stored_value in data.get("identity", {}).items():
@@ -264,13 +264,7 @@ def _order_updated(data, created=None, references=None):  # snapshots carry thei
     references = references or batches.References()
     product = references.product(order["product"])
     customer = references.account(order["customer"])
-    errors = []
-    if customer is None:
-        errors.append({"field": "data.order.customer", "message": "is not a known account"})
-    if product is None:
-        errors.append({"field": "data.order.product", "message": "is not in the product catalogue; import it first"})
-    if errors:
-        raise EventInvalid(errors)
+    _references_require("order.updated", customer_known=customer is not None, product_known=product is not None)
     snapshot = OrderSnapshot(
         billing_id=order["id"],
         customer=customer,

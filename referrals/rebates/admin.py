@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 
 from portal.kernel.admin_read_only import ReadOnlyAdmin
+from portal.kernel.errors import PortalError
 from referrals.models import NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
 
 from .resources import ProductResource
-from .rule_sets import RuleSetError, rule_set_correct, rule_set_publish
+from .rule_sets import rule_set_correct, rule_set_draft_create, rule_set_publish
 
 
 @admin.register(Product)
@@ -47,7 +48,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     filter_horizontal = ["rebate_products"]
     actions = ["publish", "correct"]
-    readonly_fields = ["status", "published_at"]
+    readonly_fields = ["status", "published_at", "version"]  # numbered by rule_set_draft_create
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and obj.is_published)
@@ -55,14 +56,11 @@ class RuleSetAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
 
-    def get_readonly_fields(self, request, obj=None):
-        return ["status", "published_at", "version"] if obj else ["status", "published_at"]
-
     def save_model(self, request, obj, form, change):
-        if not change:
-            latest = RuleSet.objects.filter(month=obj.month).order_by("-version").first()
-            obj.version = latest.version + 1 if latest else 1
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            rule_set_draft_create(rule_set=obj)
 
     @admin.action(description=_("发布所选草稿"), permissions=["publish"])
     def publish(self, request, queryset):
@@ -70,7 +68,7 @@ class RuleSetAdmin(admin.ModelAdmin):
             try:
                 rule_set_publish(rule_set=rule_set, actor=request.user)
                 messages.success(request, _("已发布：%(rule_set)s") % {"rule_set": rule_set})
-            except RuleSetError as refusal:
+            except PortalError as refusal:
                 messages.error(request, f"{rule_set}: {refusal.message}")
 
     @admin.action(description=_("为所选规则创建修订草稿"), permissions=["publish"])

@@ -8,21 +8,13 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from portal.kernel.money import parse_yuan
-from portal.kernel.months import add_months
+from portal.kernel.months import add_months, quarter_of
 from referrals.models import Order, OrderType, QuarterlyBonus, RuleSet
 
+from .rules import bonus_settlement_date
 from .signals import bonus_granted
 
 QUALIFYING_AMOUNT = Decimal("500.00")  # R5.5: member first purchases of 500 yuan or more
-
-
-def quarter_of(day: date) -> date:
-    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-
-
-def bonus_settlement_date(quarter: date) -> date:
-    """R7.2: extra rebates settle in the month after next, counted from the quarter's last month."""
-    return add_months(quarter, 2 + 2)
 
 
 def tier_reached(tiers, qualifying):

@@ -5,13 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_record
+from portal.kernel.errors import PortalError
 from referrals.models import NewsEntry, RuleSet
-
-
-class RuleSetError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 @transaction.atomic
@@ -28,7 +23,7 @@ def rule_set_publish(*, rule_set, actor):
         rule_set.product_first_purchase_rate,
     ]
     if any(rate < 0 or rate > 1 for rate in rates):
-        raise RuleSetError(_("返利比例须在 0 到 1 之间。"))
+        raise PortalError(_("返利比例须在 0 到 1 之间。"))
     rule_set.status = RuleSet.Status.PUBLISHED
     rule_set.published_at = timezone.now()
     rule_set.save()
@@ -47,14 +42,32 @@ def rule_set_publish(*, rule_set, actor):
     return rule_set
 
 
+def _next_version(month):
+    """The month's next version number (R5.6). The month's rule sets are locked, so two new
+    versions of one month are numbered one after the other; the first of a month has no row
+    to lock, and the unique (month, version) constraint refuses a second version 1.
+
+    The versions are read after the lock is held, by a statement of their own: the locking
+    one sees only the rows of its snapshot, not a version another transaction just added."""
+    list(RuleSet.objects.select_for_update().filter(month=month).values_list("pk", flat=True))
+    return max(RuleSet.objects.filter(month=month).values_list("version", flat=True), default=0) + 1
+
+
+@transaction.atomic
+def rule_set_draft_create(*, rule_set):
+    """Store a new rule set as a draft numbered the next version of its month (R5.6)."""
+    rule_set.version = _next_version(rule_set.month)
+    rule_set.save()
+    return rule_set
+
+
 @transaction.atomic
 def rule_set_correct(*, rule_set, actor):
     """A correction of a published rule set is a new draft version (R5.6); the
     published one stays as it is, and so do the rebates computed with it."""
-    latest = RuleSet.objects.select_for_update().filter(month=rule_set.month).order_by("-version").first()
     draft = RuleSet.objects.create(
         month=rule_set.month,
-        version=latest.version + 1,
+        version=_next_version(rule_set.month),
         title=rule_set.title,
         summary=rule_set.summary,
         member_first_purchase_rate=rule_set.member_first_purchase_rate,

@@ -6,10 +6,40 @@ result; everything the rules say about one order is decided here.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from portal.kernel.money import ZERO, round_yuan
-from referrals.models.orders import OrderType, Reason
+from portal.kernel.months import add_months
+from referrals.models.orders import OrderType, Reason, RiskVerdict
+
+SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May
+
+
+def makes_customer_old(*, cloud_product: bool, amount: Decimal, trial: bool) -> bool:
+    """R1.1–1.2: paying for a cloud product makes the customer old; a free (0-yuan) order, a
+    trial, a domain or a virtual host (not cloud products) leaves them new."""
+    return cloud_product and amount > 0 and not trial
+
+
+def same_person(*, signals_shared: bool, risk_verdict: str) -> bool:
+    """R4.4: buyer and ambassador share an identity signal (R9.1), unless the risk desk has
+    ruled on the order: its verdict outweighs the signals from then on (R9.3)."""
+    if risk_verdict == RiskVerdict.CONFIRMED:
+        return True
+    return signals_shared and risk_verdict != RiskVerdict.CLEARED
+
+
+def settlement_date(paid_on: date | None) -> date | None:
+    """R7.1: an order's rebate settles on day 31 after the day it was paid (by the Asia/Shanghai
+    calendar: the caller gives that day); an unpaid order never settles."""
+    return None if paid_on is None else paid_on + SETTLEMENT_DELAY
+
+
+def bonus_settlement_date(quarter: date) -> date:
+    """R7.2: extra rebates settle in the month after next (隔月), counted from the last month of
+    the quarter they were earned in: the first day of that month."""
+    return add_months(quarter, 2 + 2)
 
 
 @dataclass(frozen=True)
@@ -105,10 +135,10 @@ def rebate_decide(
         return refused(Reason.NOT_NEW_CUSTOMER)
     if rules is None:  # no month has published terms yet: nothing is a rebate product
         return refused(Reason.NOT_REBATE_PRODUCT)
-    if order_type == OrderType.MEMBER_FIRST_PURCHASE and customer.same_person_slot_taken:  # R2.4
-        return refused(Reason.NOT_FIRST_PURCHASE)
     if rate <= 0:  # R4.6, R5.3: the month's terms do not rebate this kind of order
-        return refused(Reason.NOT_FIRST_PURCHASE)
+        return refused(_unrebated_type_reason(order_type))
+    if order_type == OrderType.MEMBER_FIRST_PURCHASE and customer.same_person_slot_taken:  # R2.4
+        return refused(Reason.SAME_PERSON_SLOT_TAKEN)
     if order.product_code not in rules.rebate_product_codes:  # R4.7
         return refused(Reason.NOT_REBATE_PRODUCT)
     if not order.prepaid:  # R4.8
@@ -119,3 +149,11 @@ def rebate_decide(
         return refused(Reason.REFUNDED)
     # R6.1: the rebate is on what the customer kept.
     return Decision(reason="", order_type=order_type, rate=rate, rebate=round_yuan(rate * order.kept_amount))
+
+
+def _unrebated_type_reason(order_type):
+    """R4.6: an order the month pays nothing for is "not a member first purchase", unless it is
+    one (a month whose terms leave even those out): its reason never contradicts its type."""
+    if order_type == OrderType.MEMBER_FIRST_PURCHASE:
+        return Reason.TYPE_NOT_REBATED
+    return Reason.NOT_FIRST_PURCHASE

@@ -23,7 +23,6 @@ from referrals.models import (
     Reason,
     RebateChange,
     RiskCase,
-    RiskVerdict,
     RuleSet,
 )
 
@@ -31,7 +30,6 @@ from . import redecision, rules
 from .selectors import rebates_held_for
 from .signals import rebate_changed
 
-SETTLEMENT_DELAY = timedelta(days=30)  # R7.1: paid on 1 April, settles on 1 May
 BILLING_PRECISION = timedelta(seconds=1)  # billing's times are whole seconds; visits keep microseconds
 
 
@@ -85,7 +83,9 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
     if order.pk is None:
         order.save()  # a stored order is saved once, with its decision, below
 
-    if _paid(order) and _makes_old(order):
+    if _paid(order) and rules.makes_customer_old(
+        cloud_product=order.product.makes_customer_old, amount=order.amount, trial=order.trial
+    ):
         customer_mark_old(customer=order.customer, at=order.paid_at)
     cause = RebateChange.Cause.DECISION
     if order.refunded_amount > previous_refund:
@@ -127,11 +127,6 @@ def _contribution(order):
     )
 
 
-def _makes_old(order):
-    """R1.1–1.2: a paid cloud product, not free and not a trial."""
-    return order.product.makes_customer_old and order.amount > 0 and not order.trial
-
-
 def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
     """Gather the facts of one order, decide it (referrals.rebates.rules) and store the
     decision; a change of the rebate is kept as its own row with its cause."""
@@ -150,7 +145,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
             ).exists(),
         ),
         rules=_rule_facts(rule_set) if rule_set else None,
-        same_person=_same_person(order, ambassador, shared),
+        same_person=rules.same_person(signals_shared=bool(shared), risk_verdict=order.risk_verdict),
     )
     before, first, previous_ambassador = order.rebate, order.decided_at is None, order.ambassador_id
     settles_on = _settlement_date(order)
@@ -180,13 +175,6 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
         )
         rebate_changed.send(sender=Order, order=order, change=change)
     return order
-
-
-def _same_person(order, ambassador, shared):
-    """R4.4 from the signals, unless the risk desk has ruled on this order (R9.3)."""
-    if order.risk_verdict == RiskVerdict.CONFIRMED:
-        return True
-    return bool(shared) and order.risk_verdict != RiskVerdict.CLEARED
 
 
 def _association_at(customer, moment):
@@ -307,10 +295,8 @@ def _same_person_slot_taken(order):
 
 
 def _settlement_date(order) -> date | None:
-    """R7.1: day 31 after payment, by the Asia/Shanghai calendar."""
-    if not _paid(order):
-        return None
-    return timezone.localtime(order.paid_at).date() + SETTLEMENT_DELAY
+    """R7.1 on the day the order was paid, by the Asia/Shanghai calendar."""
+    return rules.settlement_date(timezone.localtime(order.paid_at).date() if _paid(order) else None)
 
 
 @transaction.atomic

@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy
 from ambassadors.identity import same_person_group
 from ambassadors.models import IdentitySignal
 from portal.kernel.admin_actions import ask_for_reason, reason_from
+from portal.kernel.admin_read_only import ReadOnlyAdmin
 from portal.kernel.audit import audit_trail
+from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import mask_email
 from referrals.models import RiskCase, RiskVerdict
 
-from .services import RiskDecisionRefused, risk_case_decide
+from .services import risk_case_decide
 
 
 class SignalKindFilter(admin.SimpleListFilter):
@@ -42,7 +44,7 @@ class SignalKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(RiskCase)
-class RiskCaseAdmin(admin.ModelAdmin):
+class RiskCaseAdmin(ReadOnlyAdmin):
     list_display = ["opened_at", "kind", "status", "ambassador_display", "order", "signal_labels", "share"]
     list_filter = ["status", "kind", SignalKindFilter, ("ambassador", admin.RelatedOnlyFieldListFilter), "opened_at"]
     list_select_related = ["ambassador__user", "order", "decided_by"]
@@ -64,15 +66,6 @@ class RiskCaseAdmin(admin.ModelAdmin):
         "decision_trail",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_decide_permission(self, request):
         return request.user.has_perm("referrals.decide_riskcase")
@@ -141,8 +134,8 @@ class RiskCaseAdmin(admin.ModelAdmin):
             try:
                 risk_case_decide(case=case, verdict=verdict, actor=request.user, reason=reason)
                 decided += 1
-            except RiskDecisionRefused as refusal:
-                self.message_user(request, f"{case}: {refusal}", messages.ERROR)
+            except PortalError as refusal:
+                self.message_user(request, f"{case}: {refusal.message}", messages.ERROR)
         done = (
             _("已排除 %(count)d 个案件的风险。")
             if verdict == RiskVerdict.CLEARED

@@ -15,6 +15,7 @@ from ambassadors.models import Ambassador
 from ambassadors.services import ambassador_blacklist
 from ambassadors.signals import ambassador_blacklisted
 from portal.kernel.audit import audit_record
+from portal.kernel.errors import PortalError
 from portal.kernel.months import month_of
 from referrals.attribution.services import ambassador_release
 from referrals.models import EndReason, Order, RiskCase, RiskVerdict, RuleSet
@@ -22,10 +23,6 @@ from referrals.rebates.services import order_decide
 
 from . import rules as risk_rules
 from .selectors import refund_counts, share_figures, suspect_condition
-
-
-class RiskDecisionRefused(Exception):
-    """The desk refused the decision; the message says why."""
 
 
 @receiver(ambassador_blacklisted, dispatch_uid="referrals.release_blacklisted")
@@ -124,11 +121,11 @@ def risk_case_decide(*, case, verdict, actor, reason, today=None):
       its suspect orders become invalid and the others are released."""
     reason = (reason or "").strip()
     if not reason:
-        raise RiskDecisionRefused(_("请填写审核理由。"))
+        raise PortalError(_("请填写审核理由。"))
     today = today or timezone.localdate()
     case = RiskCase.objects.select_for_update().get(pk=case.pk)
     if case.status != RiskCase.Status.OPEN:
-        raise RiskDecisionRefused(_("该案件已审核。"))
+        raise PortalError(_("该案件已审核。"))
     if case.kind == RiskCase.Kind.SAME_PERSON_ORDER:
         order = Order.objects.select_for_update().select_related("customer", "product").get(pk=case.order_id)
         _judge_again(order, verdict, actor=actor, case=case, reason=reason, today=today)

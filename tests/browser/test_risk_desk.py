@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.kernel.money import round_yuan
+from portal.kernel.months import month_of
 from portal.shell.management.commands.load_demo import DEMO_PASSWORD
 from referrals.models import Order
 
@@ -155,7 +156,7 @@ def test_the_risk_desk_clears_one_case_and_confirms_another(live_server, browser
 
     ambassador.get_by_role("link", name="概览").click()
     # 本月 counts orders by the month placed; the demo's DEMO-1006 is four days old.
-    this_month = int(timezone.localdate(twin_order.placed_at).replace(day=1) == timezone.localdate().replace(day=1))
+    this_month = int(month_of(timezone.localdate(twin_order.placed_at)) == month_of(timezone.localdate()))
     assert overview_figures(ambassador) == {
         "pending this month": before["pending this month"] + this_month * expected_rebate,
         "invalid this month": before["invalid this month"] - this_month,

@@ -7,7 +7,17 @@ import pytest
 from django.http import QueryDict
 
 from portal.kernel.forms import MonthField, QueryForm
-from portal.kernel.months import FIRST_MONTH, LAST_MONTH, MonthError, add_months, month_bounds, month_of, month_parse
+from portal.kernel.months import (
+    FIRST_MONTH,
+    LAST_MONTH,
+    MonthError,
+    add_months,
+    month_bounds,
+    month_of,
+    month_parse,
+    quarter_number,
+    quarter_of,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Each refused: a 500 at year 9999 once, or silently read as no month at all.
@@ -75,3 +85,15 @@ def test_the_form_field_names_what_is_wrong_and_a_month_given_twice_is_refused()
         form = MonthQuery(QueryDict(query))
         assert not form.is_valid()
         assert [error["field"] for error in form.error_list()] == ["month"]
+
+
+@pytest.mark.parametrize(
+    ("day", "first_month", "number"),
+    [
+        (date(2026, 1, 1), date(2026, 1, 1), 1),
+        (date(2026, 6, 30), date(2026, 4, 1), 2),
+        (date(2026, 12, 31), date(2026, 10, 1), 4),
+    ],
+)
+def test_a_day_falls_in_the_quarter_that_starts_in_its_first_month(day, first_month, number):
+    assert (quarter_of(day), quarter_number(day)) == (first_month, number)

@@ -131,3 +131,10 @@ def test_rotation_never_overwrites_a_row_changed_after_it_was_read(settings, mon
     monkeypatch.setattr(key_rotation.personal_data, "reencrypt", reencrypt_while_the_phone_changes)
     key_rotation.personal_data_rotate()
     assert Ambassador.objects.get(pk=ambassador.pk).phone == "13900009999"
+
+
+def test_billings_identity_values_have_the_portals_canonical_forms():
+    assert personal_data.normalise_payment_account(" Li@Example.COM ") == "li@example.com"
+    assert personal_data.normalise_payment_account("+86 138-0013-8000") == "13800138000"
+    assert personal_data.normalise_device_id("  device-1\n") == "device-1"
+    assert personal_data.normalise_address("  北京市 朝阳区\tAbc  Road ") == "北京市 朝阳区 abc road"

@@ -65,3 +65,33 @@ def test_the_product_export_with_a_filter_the_list_does_not_have_is_a_400_with_a
     assert answer.status_code == 400
     assert "筛选条件" in [str(message) for message in answer.context["messages"]][0]
     assert operations.get(reverse("admin:referrals_product_export"), {"category": "cloud"}).status_code == 200
+
+
+def test_r5_6_a_rule_set_added_in_the_admin_is_its_months_next_version(operations):
+    def add(title):
+        answer = operations.post(
+            reverse("admin:referrals_ruleset_add"),
+            {
+                "month": "2031-05-01",
+                "title": title,
+                "summary": "",
+                "member_first_purchase_rate": "0.25",
+                "new_purchase_rate": "0",
+                "renewal_rate": "0",
+                "upgrade_rate": "0",
+                "product_first_purchase_rate": "0",
+                "excluded_activities": "[]",
+                "bonus_tiers": "[]",
+                "rebate_products": [Product.objects.get(code="ecs").pk],
+                "risk_window_days": "30",
+                "risk_min_orders": "5",
+                "risk_suspect_share": "0.300",
+                "refund_window_days": "180",
+                "refund_rating_steps": "[3, 6, 10]",
+                "version": "7",  # not an input: the month's next version is given
+            },
+        )
+        assert answer.status_code == 302, answer.context["adminform"].form.errors
+        return RuleSet.objects.get(title=title)
+
+    assert (add("first").version, add("second").version) == (1, 2)

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from referrals.models import Order, Product, QuarterlyBonus, RuleSet
-from referrals.rebates.bonus import bonus_settlement_date, quarterly_bonus_compute, tier_reached
+from referrals.rebates.bonus import quarterly_bonus_compute, tier_reached
+from referrals.rebates.rules import bonus_settlement_date
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

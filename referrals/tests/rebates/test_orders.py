@@ -6,15 +6,18 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from ambassadors.identity import identity_signal_record
 from ambassadors.tests.factories import UserFactory
+from portal.kernel.staff import OPERATIONS
 from referrals.attribution.services import association_apply
 from referrals.models import CustomerProfile, EndReason, Order, OrderType, Product, Reason, RebateChange
 from referrals.rebates.rule_sets import rule_set_correct, rule_set_publish
 from referrals.rebates.selectors import rebate_orders_of
 from referrals.rebates.services import OrderSnapshot, order_snapshot_apply
 from referrals.tests.factories import visit_to
+from referrals.tests.staff import staff_in
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -147,7 +150,21 @@ def test_r2_4_a_same_person_accounts_first_purchase_uses_the_slot(customer, amba
     apply(twin, "twin-1", placed="2026-11-02 10:00", paid="2026-11-02 10:01")
     associate(customer, ambassador, "2026-11-03 09:00")
     order = apply(customer, "o1")
-    assert order.reason == Reason.NOT_FIRST_PURCHASE
+    assert (order.reason, order.order_type) == (Reason.SAME_PERSON_SLOT_TAKEN, OrderType.MEMBER_FIRST_PURCHASE)
+
+
+def test_r2_4_the_order_admin_names_the_same_person_first_purchase(client, customer, ambassador, current_rules):
+    twin = UserFactory()
+    identity_signal_record(user=twin, kind="phone", value_hash="same-phone", source="billing")
+    identity_signal_record(user=customer, kind="phone", value_hash="same-phone", source="billing")
+    apply(twin, "twin-1", placed="2026-11-02 10:00", paid="2026-11-02 10:01")
+    associate(customer, ambassador, "2026-11-03 09:00")
+    apply(customer, "o1")
+    client.force_login(staff_in(OPERATIONS))
+    page = client.get(reverse("admin:referrals_order_changelist"), {"q": "o1"}).content.decode()
+    row = page[page.index('<table id="result_list">') :].split("</table>")[0].split("<tbody>")[1]
+    assert "会员首购" in row and "客户的同人账号已发生首购" in row
+    assert "不是会员首购" not in row
 
 
 def test_r4_4_same_person_orders_are_invalid_and_listed(customer, ambassador, current_rules):

@@ -11,12 +11,13 @@ from ambassadors.identity import identity_signal_record
 from ambassadors.services import ambassador_blacklist_lift
 from ambassadors.tests.factories import UserFactory
 from portal.kernel.audit import audit_trail
+from portal.kernel.errors import PortalError
 from referrals.attribution.services import association_apply, customer_segment_set
 from referrals.models import Association, AssociationRefusal, EndReason, Order, Reason, RiskCase, RiskVerdict, RuleSet
 from referrals.rebates.services import customer_orders_rejudge
 from referrals.risk.rules import ShareFigures, refund_rating, share_exceeded
 from referrals.risk.selectors import rating_of, share_figures
-from referrals.risk.services import RiskDecisionRefused, risk_case_decide, risk_scan
+from referrals.risk.services import risk_case_decide, risk_scan
 from referrals.tests.factories import visit_to
 from referrals.tests.rebates.test_orders import apply, associate, at
 
@@ -66,14 +67,14 @@ def test_clearing_a_same_person_case_pays_the_order_and_is_audited_on_it(ambassa
 def test_confirming_keeps_the_order_invalid_and_a_reason_is_required(ambassador, current_rules, reviewer):
     order = same_person_order(ambassador)
     case = RiskCase.objects.get()
-    with pytest.raises(RiskDecisionRefused):
+    with pytest.raises(PortalError):
         risk_case_decide(case=case, verdict=RiskVerdict.CONFIRMED, actor=reviewer, reason="  ", today=TODAY)
     risk_case_decide(case=case, verdict=RiskVerdict.CONFIRMED, actor=reviewer, reason="同一设备", today=TODAY)
     order.refresh_from_db()
     assert (order.reason, order.risk_verdict) == (Reason.SAME_PERSON, RiskVerdict.CONFIRMED)
     case.refresh_from_db()
     assert (case.status, case.decided_by, case.decision_reason) == (RiskCase.Status.CONFIRMED, reviewer, "同一设备")
-    with pytest.raises(RiskDecisionRefused):
+    with pytest.raises(PortalError):
         risk_case_decide(case=case, verdict=RiskVerdict.CLEARED, actor=reviewer, reason="again", today=TODAY)
 
 

@@ -247,7 +247,8 @@ def _drain(run, budget):
     from django.utils import timezone
 
     from payouts.models import Withdrawal
-    from payouts.withdrawals import STALE_AFTER, UNSENT_AFTER, withdrawals_reconcile
+    from payouts.rules import STALE_AFTER
+    from payouts.withdrawals import UNSENT_AFTER, withdrawals_reconcile
     from referrals.attribution.visit_log import BUFFER_KEY, PROCESSING_KEY, SEND_INTERVAL
     from referrals.models import Event
 

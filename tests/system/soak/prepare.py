@@ -74,10 +74,11 @@ def rule_set_publish_current(staff):
     migrations' historical terms (2019) rebate only member first purchases; these rebate more kinds."""
     from django.utils import timezone
 
+    from portal.kernel.months import month_of
     from referrals.models import Product, RuleSet
     from referrals.rebates.rule_sets import rule_set_publish
 
-    month = (timezone.localdate() - timedelta(days=120)).replace(day=1)
+    month = month_of(timezone.localdate() - timedelta(days=120))
     rule_set = RuleSet.objects.create(
         month=month,
         title=f"云大使返利规则（{month:%Y 年 %-m 月}起，压力测试）",

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ambassadors', '0009_verification_full_identity_permission'),
-        ('referrals', '0016_event_retry_schedule'),
+        ('referrals', '0017_order_reasons_of_their_own'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
