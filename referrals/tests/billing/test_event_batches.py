@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 
 from ambassadors.tests.factories import UserFactory
 from referrals.billing import services as events
@@ -69,6 +69,26 @@ def test_an_event_whose_body_no_longer_parses_fails_alone(customers):
         assert events_process(batch_size=50) == 5
     broken = Event.objects.get(pk="evt_00002")
     assert (broken.status, broken.attempts, broken.error.startswith("EventInvalid")) == ("received", 1, True)
+
+
+def test_a_batch_whose_transaction_fails_is_applied_one_event_at_a_time(customers, monkeypatch):
+    """The batch's own statements failing (here its locks, once) costs no event an attempt."""
+    from referrals.billing import batches
+
+    lock, failures = batches.customers_lock, []
+
+    def fails_once(accounts):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("could not obtain lock")
+        return lock(accounts)
+
+    monkeypatch.setattr(batches, "customers_lock", fails_once)
+    with time_machine.travel(NOW, tick=False):
+        events_store(paid_orders(customers, 4))
+        assert events_process(batch_size=50) == 8
+    assert failures == [1]
+    assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 8
 
 
 def test_limit_counts_the_events_taken(customers):
