@@ -16,12 +16,12 @@ from referrals.tests.event_streams import NOW, START, events_store, stream_event
 pytestmark = pytest.mark.django_db
 
 
-def paid_orders(customers, count):
-    """`count` orders for these customers in turn, each sent unpaid and then paid."""
+def paid_orders(customers, count, start=START):
+    """`count` orders for these customers in turn, an hour apart, each sent unpaid and then paid."""
     steps = []
     for number in range(count):
         steps.append(
-            {"step": "order", "customer": number % len(customers), "placed": START + timedelta(hours=number)}
+            {"step": "order", "customer": number % len(customers), "placed": start + timedelta(hours=number)}
             | {"product": "ecs", "kind": "new", "billing": "prepaid", "trial": False, "amount": "1000.00"}
             | {"paid_after": None}
         )
@@ -104,7 +104,8 @@ def test_limit_counts_the_events_taken(customers):
 def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decide_as_alone(reference_data):
     """Customers spread over every batch, half of them associated (their rebates lock the
     ambassador's ledger rows): no event fails or waits, and each customer's first purchase is
-    the earliest paid order whatever the order the workers took them in (R2.1)."""
+    the earliest paid order whatever the order the workers took them in (R2.1). (A settled
+    order is final, R7.1: had they settled, the order of arrival would decide.)"""
     from ambassadors.tests.factories import VerifiedAmbassadorFactory
     from portal.tests.threads import run_together
     from referrals.attribution.services import association_apply
@@ -112,10 +113,11 @@ def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decid
 
     ambassador = VerifiedAmbassadorFactory()
     customers = [UserFactory() for _ in range(6)]
+    start = NOW - timedelta(days=5)  # none settled yet, so a later payment re-decides them (R7.1)
     for customer in customers[::2]:
-        association_apply(customer=customer, visit=visit_to(ambassador, at=START - timedelta(days=1)), now=START)
+        association_apply(customer=customer, visit=visit_to(ambassador, at=start - timedelta(days=1)), now=start)
     with time_machine.travel(NOW, tick=False):
-        events_store(paid_orders(customers, 60))
+        events_store(paid_orders(customers, 60, start))
         run_together(*[lambda: events_process(batch_size=7)] * 3)
     assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 120
     assert set(Order.objects.values_list("status", "version")) == {("paid", 2)}
