@@ -12,7 +12,6 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.kernel.admin_actions import ask_for_reason, reason_from
 from portal.kernel.audit import audit_record
 from portal.kernel.errors import PortalError
 
@@ -67,32 +66,8 @@ class AmbassadorAdmin(MaskedIdentityMixin, admin.ModelAdmin):
         "blacklist_reason",
     ]
     readonly_fields = fields
-    actions = ["blacklist", "lift_blacklist"]
-
-    def has_blacklist_permission(self, request):
-        return request.user.has_perm("ambassadors.blacklist_ambassador")
-
-    @admin.action(description=_("列入黑名单（需填写理由，云大使可见）"), permissions=["blacklist"])
-    def blacklist(self, request, queryset):
-        """R6.3 by hand: the link stops associating and the customers are let go."""
-        return self._with_reason(request, queryset.filter(blacklisted_at__isnull=True), services.ambassador_blacklist)
-
-    @admin.action(description=_("解除黑名单（需填写理由）"), permissions=["blacklist"])
-    def lift_blacklist(self, request, queryset):
-        return self._with_reason(
-            request, queryset.filter(blacklisted_at__isnull=False), services.ambassador_blacklist_lift
-        )
-
-    def _with_reason(self, request, queryset, service):
-        ambassadors = list(queryset.select_related("user"))
-        reason = reason_from(request)
-        if reason is None:
-            items = [f"{ambassador.user.email} · {ambassador.masked_legal_name}" for ambassador in ambassadors]
-            return ask_for_reason(self, request, title=_("填写理由"), intro=_("将处理以下云大使："), items=items)
-        for ambassador in ambassadors:
-            service(ambassador=ambassador, actor=request.user, reason=reason)
-        self.message_user(request, _("已处理 %(count)d 位云大使。") % {"count": len(ambassadors)}, messages.SUCCESS)
-        return None
+    # Blacklisting and lifting (R6.3) reach referrals' associations: the risk desk adds them
+    # (referrals/risk/admin.py), where both apps' changes are composed.
 
     @admin.display(description=_("状态"))
     def program_state_display(self, obj):

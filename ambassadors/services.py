@@ -16,7 +16,6 @@ from portal.kernel.personal_data import keyed_hash
 from . import rules
 from .identity import identity_signal_record
 from .models import Ambassador, IdentitySignal, ProgramState, Verification
-from .signals import ambassador_blacklisted
 from .verifiers import get_verifier
 
 CONSENT_VERSION = "2026-11"
@@ -238,9 +237,9 @@ def ambassador_cancel(*, ambassador, actor):
 
 @transaction.atomic
 def ambassador_blacklist(*, ambassador, actor, reason):
-    """R6.3: the link stops associating and the ambassador's customers are let go
-    (by referrals, on the signal), so new orders earn nothing. The reason is
-    shown to the ambassador."""
+    """R6.3: the ambassador can no longer refer; the reason is shown to them. Letting their
+    customers go is referrals' part: `referrals.risk.services.membership_blacklist` calls
+    both, as `portal.shell.membership.membership_cancel` composes cancelling."""
     if not reason.strip():
         raise PortalError(_("请填写列入黑名单的原因。"))
     ambassador = _locked(ambassador)
@@ -257,7 +256,6 @@ def ambassador_blacklist(*, ambassador, actor, reason):
         before={"blacklisted": False},
         after={"blacklisted": True},
     )
-    ambassador_blacklisted.send(sender=Ambassador, ambassador=ambassador, at=ambassador.blacklisted_at)
     return ambassador
 
 

@@ -15,6 +15,8 @@ from referrals.attribution import selectors as referral_selectors
 from referrals.rebates import selectors as rebate_selectors
 from referrals.rebates.forms import RebateOrderFilters
 
+from .overview import overview_of
+
 PAGE_SIZE = 50
 
 
@@ -73,11 +75,12 @@ def _totals(totals):
 
 @api_view(ambassador_only=True)
 def overview(request, ambassador):
-    figures = rebate_selectors.overview_of(ambassador)
+    figures = overview_of(ambassador)
     return JsonResponse(
         {
             "this_month": _totals(figures["this_month"]),
             "all_time": _totals(figures["all_time"]),
+            "withdrawable": str(figures["withdrawable"]),
             "months": [{"month": f"{month:%Y-%m}", "rebate": str(amount)} for month, amount in figures["months"]],
             "quarterly_bonuses": [
                 {"quarter": f"{b.quarter:%Y-%m}", "amount": str(b.amount), "settles_on": b.settles_on.isoformat()}
@@ -94,12 +97,11 @@ def _page(request, rows):
 
 @api_view(ambassador_only=True)
 def rebate_orders(request, ambassador):
-    today = timezone.localdate()
     form = RebateOrderFilters(request.GET)
     if not form.is_valid():
         return JsonResponse({"errors": form.error_list()}, status=400)
     rows, older = rebate_selectors.rebate_orders_page(
-        ambassador, before=request.GET.get("before"), size=PAGE_SIZE, today=today, **form.filters()
+        ambassador, before=request.GET.get("before"), size=PAGE_SIZE, **form.filters()
     )
     return JsonResponse(
         {
@@ -113,7 +115,7 @@ def rebate_orders(request, ambassador):
                     "refunded_amount": str(order.refunded_amount),
                     "type": order.order_type,
                     "rebate": str(order.rebate),
-                    "status": rebate_selectors.rebate_status_of(order, today),
+                    "status": rebate_selectors.rebate_status_of(order, cancelled=bool(ambassador.cancelled_at)),
                     "settles_on": order.settles_on.isoformat() if order.settles_on else None,
                     "reason": order.reason or None,
                 }

@@ -12,10 +12,10 @@ from ambassadors.forms import CancelForm
 from payouts.forfeit import forfeit_preview
 from portal.kernel.api_tokens import api_token_create, api_token_revoke
 from portal.kernel.models import ApiToken
-from referrals.rebates import selectors as rebate_selectors
 
 from .charts import month_bars
 from .membership import membership_cancel
+from .overview import overview_of
 
 
 @login_required
@@ -25,7 +25,7 @@ def home(request):
     latest = ambassador_selectors.latest_verification_of(ambassador) if ambassador else None
     context = {"ambassador": ambassador, "latest_verification": latest}
     if ambassador and ambassador.verified_at:
-        overview = rebate_selectors.overview_of(ambassador)
+        overview = overview_of(ambassador)
         context |= {"overview": overview, "chart": month_bars(overview["months"])}
     return render(request, "center/home.html", context)
 

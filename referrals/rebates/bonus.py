@@ -11,8 +11,8 @@ from portal.kernel.money import parse_yuan
 from portal.kernel.months import add_months, quarter_of
 from referrals.models import Order, OrderType, QuarterlyBonus, RuleSet
 
+from .ledger_port import rebate_ledger
 from .rules import bonus_settlement_date
-from .signals import bonus_granted
 
 QUALIFYING_AMOUNT = Decimal("500.00")  # R5.5: member first purchases of 500 yuan or more
 
@@ -64,7 +64,7 @@ def quarterly_bonus_compute(*, quarter: date, today=None):
             },
         )
         if created:
-            bonus_granted.send(sender=QuarterlyBonus, bonus=bonus)
+            rebate_ledger().bonus_post(bonus=bonus)
         made += created
     return made
 

@@ -15,9 +15,7 @@ class RebateOrderFilters(QueryForm):
     that silently ignores `?month=2026-13` would show every month as if it were that one."""
 
     month = MonthField(label=_("下单月份"), required=False)
-    status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", "")] + [(s, s) for s in RebateStatus.CHOICES]
-    )
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", ""), *RebateStatus.choices])
     type = forms.ChoiceField(label=_("返利类型"), required=False, choices=[("", ""), *OrderType.choices])
 
     def filters(self):

@@ -5,34 +5,48 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.money import ZERO, round_yuan
 from portal.kernel.months import add_months, month_of
 from referrals.models import NewsEntry, Order, QuarterlyBonus, Reason, RiskCase, RuleSet
+
+from .ledger_port import rebate_ledger
 
 # R8.3: ambassadors see compliant and invalid orders only; a compliant order
 # refunded later stays listed with its reason.
 LISTED_REASONS = ("", Reason.SAME_PERSON, Reason.REFUNDED)
 
 
-class RebateStatus:
+class RebateStatus(models.TextChoices):
     """Where an order's rebate stands, for the ambassador."""
 
-    PENDING = "pending"  # 待结算: paid, not yet day 31 (R7.1), or held by risk control (R9.3)
-    SETTLED = "settled"  # 已结算: day 31 reached and not held
-    INVALID = "invalid"  # 无效订单 (R8.2)
-    REFUNDED = "refunded"  # 已退款: refunded in full
+    PENDING = "pending", _("待结算")  # not settled yet: before day 31 (R7.1), or held by risk control (R9.3)
+    SETTLED = "settled", _("已结算")  # the ledger's settlement run has settled it
+    INVALID = "invalid", _("无效订单")  # R8.2
+    REFUNDED = "refunded", _("已退款")  # refunded in full
+    FORFEITED = "forfeited", _("注销作废")  # R10.2: not settled when the membership ended
 
-    CHOICES = [PENDING, SETTLED, INVALID, REFUNDED]
+
+def with_ledger_settled(orders):
+    """The orders with `ledger_settled`: whether a settlement run has settled each one. The
+    ledger is the one place that says so (its settlement runs skip held orders and cancelled
+    ambassadors); the pages, their csv and the API all read it from here."""
+    return orders.annotate(ledger_settled=rebate_ledger().order_settled())
 
 
-def rebate_status_filter(status, today):
+def rebate_status_filter(status):
+    """For orders `with_ledger_settled`. What a cancelled ambassador had not settled is
+    forfeited (R10.2): settlement runs skip them, and the ledger holds it as forfeited."""
+    unsettled = Q(reason="", ledger_settled=False)
     return {
-        RebateStatus.PENDING: Q(reason="") & (Q(settles_on__gt=today) | Q(on_hold=True)),
-        RebateStatus.SETTLED: Q(reason="", settles_on__lte=today, on_hold=False),
+        RebateStatus.PENDING: unsettled & Q(ambassador__cancelled_at__isnull=True),
+        RebateStatus.SETTLED: Q(reason="", ledger_settled=True),
+        RebateStatus.FORFEITED: unsettled & Q(ambassador__cancelled_at__isnull=False),
         RebateStatus.INVALID: Q(reason=Reason.SAME_PERSON),
         RebateStatus.REFUNDED: Q(reason=Reason.REFUNDED),
     }[status]
@@ -45,10 +59,9 @@ LISTED_FIELDS = (
 )  # fmt: skip
 
 
-def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, today=None):
-    """The ambassador's listed orders, newest first, with their products."""
-    today = today or timezone.localdate()
-    orders = (
+def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None):
+    """The ambassador's listed orders, newest first, with their products and `ledger_settled`."""
+    orders = with_ledger_settled(
         Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
         .select_related("product")
         .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
@@ -57,8 +70,8 @@ def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None, to
     if month:
         start = month_of(month)
         orders = orders.filter(placed_at__date__gte=start, placed_at__date__lt=add_months(start, 1))
-    if status in RebateStatus.CHOICES:
-        orders = orders.filter(rebate_status_filter(status, today))
+    if status in RebateStatus.values:
+        orders = orders.filter(rebate_status_filter(status))
     if order_type:
         orders = orders.filter(order_type=order_type)
     return orders
@@ -82,13 +95,13 @@ def decode_cursor(text):
         return None
 
 
-def rebate_orders_page(ambassador, *, before=None, size=20, today=None, **filters):
+def rebate_orders_page(ambassador, *, before=None, size=20, **filters):
     """One page of the list, newest first, after the cursor `before`; returns the
     rows and the cursor of the next (older) page, or None.
 
     Keyset pagination: the cost of a page does not depend on how far into
     100,000 orders it is, and no COUNT(*) runs (docs/PERFORMANCE.md)."""
-    orders = rebate_orders_of(ambassador, today=today, **filters)
+    orders = rebate_orders_of(ambassador, **filters)
     place = decode_cursor(before)
     if place is not None:
         placed_at, pk = place
@@ -98,13 +111,15 @@ def rebate_orders_page(ambassador, *, before=None, size=20, today=None, **filter
     return rows[:size], older
 
 
-def rebate_status_of(order, today):
+def rebate_status_of(order, *, cancelled):
+    """For an order read `with_ledger_settled`; `cancelled`: whether its ambassador's membership ended."""
     if order.reason == Reason.SAME_PERSON:
         return RebateStatus.INVALID
     if order.reason == Reason.REFUNDED:
         return RebateStatus.REFUNDED
-    settled = order.settles_on and order.settles_on <= today and not order.on_hold
-    return RebateStatus.SETTLED if settled else RebateStatus.PENDING
+    if order.ledger_settled:
+        return RebateStatus.SETTLED
+    return RebateStatus.FORFEITED if cancelled else RebateStatus.PENDING
 
 
 @dataclass(frozen=True)
@@ -115,11 +130,11 @@ class Totals:
     orders: int
 
 
-def _totals(orders, today):
+def _totals(orders):
     figures = orders.aggregate(
-        pending=Sum("rebate", filter=rebate_status_filter(RebateStatus.PENDING, today)),
-        settled=Sum("rebate", filter=rebate_status_filter(RebateStatus.SETTLED, today)),
-        invalid_count=Count("pk", filter=rebate_status_filter(RebateStatus.INVALID, today)),
+        pending=Sum("rebate", filter=rebate_status_filter(RebateStatus.PENDING)),
+        settled=Sum("rebate", filter=rebate_status_filter(RebateStatus.SETTLED)),
+        invalid_count=Count("pk", filter=rebate_status_filter(RebateStatus.INVALID)),
         orders=Count("pk"),
     )
     return Totals(
@@ -131,13 +146,15 @@ def _totals(orders, today):
 
 
 def overview_of(ambassador, *, today=None):
-    """R12.1: this month's and all-time totals, and the last 12 months by month placed."""
+    """R12.1: this month's and all-time totals, and the last 12 months by month placed.
+    已结算 is what the ledger has settled (`with_ledger_settled`), as on 返利订单."""
     today = today or timezone.localdate()
-    listed = Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
+    orders = Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
+    listed = with_ledger_settled(orders)
     this_month = month_of(today)
     first_month = add_months(this_month, -11)
     by_month = dict(
-        listed.filter(placed_at__date__gte=first_month, reason="")
+        orders.filter(placed_at__date__gte=first_month, reason="")
         .annotate(month=TruncMonth("placed_at", output_field=DateField()))
         .values("month")
         .annotate(total=Sum("rebate"))
@@ -145,12 +162,12 @@ def overview_of(ambassador, *, today=None):
     )
     months = []
     month = first_month
-    for _ in range(12):
+    for _step in range(12):
         months.append((month, round_yuan(by_month.get(month, ZERO))))
         month = add_months(month, 1)
     return {
-        "this_month": _totals(listed.filter(placed_at__date__gte=this_month), today),
-        "all_time": _totals(listed, today),
+        "this_month": _totals(listed.filter(placed_at__date__gte=this_month)),
+        "all_time": _totals(listed),
         "months": months,
         "bonuses": list(QuarterlyBonus.objects.filter(ambassador=ambassador).order_by("-quarter")[:4]),
         # R9.3: that some rebates wait for review, never why.

@@ -27,8 +27,8 @@ from referrals.models import (
 )
 
 from . import redecision, rules
+from .ledger_port import rebate_ledger
 from .selectors import rebates_held_for
-from .signals import rebate_changed
 
 BILLING_PRECISION = timedelta(seconds=1)  # billing's times are whole seconds; visits keep microseconds
 
@@ -173,7 +173,7 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
             # R6.2: a change after settlement is a clawback, posted as debt by payouts.
             after_settlement=not first and settles_on is not None and settles_on <= today,
         )
-        rebate_changed.send(sender=Order, order=order, change=change)
+        rebate_ledger().rebate_post(order=order, change=change)
     return order
 
 

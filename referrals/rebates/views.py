@@ -7,7 +7,6 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
 from portal.kernel.spreadsheets import spreadsheet_safe
@@ -21,17 +20,16 @@ ORDERS_PER_PAGE = 20
 
 @ambassador_required
 def orders(request, ambassador):
-    today = timezone.localdate()
     form = RebateOrderFilters(request.GET)
     if not form.is_valid():  # the page again, with what is wrong, and no list: never a guess
         return _orders_page(request, form, rows=[], older=None, status=400)
     filters = form.filters()
     if request.GET.get("format") == "csv":
-        return _csv(selectors.rebate_orders_of(ambassador, today=today, **filters), today)
+        return _csv(selectors.rebate_orders_of(ambassador, **filters), cancelled=bool(ambassador.cancelled_at))
     rows, older = selectors.rebate_orders_page(
-        ambassador, before=request.GET.get("before"), size=ORDERS_PER_PAGE, today=today, **filters
+        ambassador, before=request.GET.get("before"), size=ORDERS_PER_PAGE, **filters
     )
-    _label_rows(rows, today)
+    _label_rows(rows, cancelled=bool(ambassador.cancelled_at))
     return _orders_page(request, form, rows=rows, older=older)
 
 
@@ -54,7 +52,7 @@ def _orders_page(request, form, *, rows, older, status=200):
     )
 
 
-def _label_rows(rows, today):
+def _label_rows(rows, *, cancelled):
     """Each row's words and dates, worked out once per page: the template then
     only prints them (per-row translation and date formatting were most of the
     page's time, docs/PERFORMANCE.md)."""
@@ -63,7 +61,7 @@ def _label_rows(rows, today):
     reasons = {value: str(label) for value, label in Reason.choices}
     refund_note = _("客户退款 ¥%(amount)s，返利按实际使用计算")
     for order in rows:
-        order.rebate_status = selectors.rebate_status_of(order, today)
+        order.rebate_status = selectors.rebate_status_of(order, cancelled=cancelled)
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
         order.placed_text = timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M")
@@ -77,12 +75,7 @@ def _label_rows(rows, today):
             order.note = "—"
 
 
-STATUS_LABELS = {
-    selectors.RebateStatus.PENDING: gettext_lazy("待结算"),
-    selectors.RebateStatus.SETTLED: gettext_lazy("已结算"),
-    selectors.RebateStatus.INVALID: gettext_lazy("无效订单"),
-    selectors.RebateStatus.REFUNDED: gettext_lazy("已退款"),
-}
+STATUS_LABELS = dict(selectors.RebateStatus.choices)
 
 
 class _Echo:
@@ -90,7 +83,7 @@ class _Echo:
         return value
 
 
-def _csv(rows, today):
+def _csv(rows, *, cancelled):
     """The filtered list as CSV, streamed: memory stays flat whatever the count."""
     writer = csv.writer(_Echo())
     header = [
@@ -110,7 +103,7 @@ def _csv(rows, today):
         yield "\ufeff"  # so Excel reads UTF-8
         yield writer.writerow(header)
         for order in rows.iterator(chunk_size=2000):
-            status = STATUS_LABELS[selectors.rebate_status_of(order, today)]
+            status = STATUS_LABELS[selectors.rebate_status_of(order, cancelled=cancelled)]
             yield writer.writerow(
                 spreadsheet_safe(value)
                 for value in (

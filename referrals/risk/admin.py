@@ -11,8 +11,10 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ambassadors.admin import AmbassadorAdmin
 from ambassadors.identity import same_person_group
-from ambassadors.models import IdentitySignal
+from ambassadors.models import Ambassador, IdentitySignal
+from ambassadors.services import ambassador_blacklist_lift
 from portal.kernel.admin_actions import ask_for_reason, reason_from
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 from portal.kernel.audit import audit_trail
@@ -20,7 +22,7 @@ from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import mask_email
 from referrals.models import RiskCase, RiskVerdict
 
-from .services import risk_case_decide
+from .services import membership_blacklist, risk_case_decide
 
 
 class SignalKindFilter(admin.SimpleListFilter):
@@ -171,3 +173,37 @@ def _trail(entries):
         for entry in entries
     ]
     return format_html_join("", "<div>{} · {} · {} · {}</div>", lines) if lines else "—"
+
+
+admin.site.unregister(Ambassador)
+
+
+@admin.register(Ambassador)
+class AmbassadorBlacklistAdmin(AmbassadorAdmin):
+    """The ambassador's page with risk control's two actions (R6.3): blacklisting goes through
+    `membership_blacklist`, which also lets the ambassador's customers go."""
+
+    actions = ["blacklist", "lift_blacklist"]
+
+    def has_blacklist_permission(self, request):
+        return request.user.has_perm("ambassadors.blacklist_ambassador")
+
+    @admin.action(description=gettext_lazy("列入黑名单（需填写理由，云大使可见）"), permissions=["blacklist"])
+    def blacklist(self, request, queryset):
+        """R6.3 by hand: the link stops associating and the customers are let go."""
+        return self._with_reason(request, queryset.filter(blacklisted_at__isnull=True), membership_blacklist)
+
+    @admin.action(description=gettext_lazy("解除黑名单（需填写理由）"), permissions=["blacklist"])
+    def lift_blacklist(self, request, queryset):
+        return self._with_reason(request, queryset.filter(blacklisted_at__isnull=False), ambassador_blacklist_lift)
+
+    def _with_reason(self, request, queryset, service):
+        ambassadors = list(queryset.select_related("user"))
+        reason = reason_from(request)
+        if reason is None:
+            items = [f"{ambassador.user.email} · {ambassador.masked_legal_name}" for ambassador in ambassadors]
+            return ask_for_reason(self, request, title=_("填写理由"), intro=_("将处理以下云大使："), items=items)
+        for ambassador in ambassadors:
+            service(ambassador=ambassador, actor=request.user, reason=reason)
+        self.message_user(request, _("已处理 %(count)d 位云大使。") % {"count": len(ambassadors)}, messages.SUCCESS)
+        return None

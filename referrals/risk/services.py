@@ -7,13 +7,11 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ambassadors.models import Ambassador
 from ambassadors.services import ambassador_blacklist
-from ambassadors.signals import ambassador_blacklisted
 from portal.kernel.audit import audit_record
 from portal.kernel.errors import PortalError
 from portal.kernel.months import month_of
@@ -25,9 +23,15 @@ from . import rules as risk_rules
 from .selectors import refund_counts, share_figures, suspect_condition
 
 
-@receiver(ambassador_blacklisted, dispatch_uid="referrals.release_blacklisted")
-def _release_blacklisted(sender, *, ambassador, at, **kwargs):
-    ambassador_release(ambassador=ambassador, at=at, reason=EndReason.AMBASSADOR_BLACKLISTED)
+@transaction.atomic
+def membership_blacklist(*, ambassador, actor, reason):
+    """R6.3: blacklist the ambassador and let their customers go at that moment, in one
+    transaction, so the link associates no one and new orders earn nothing. Each app makes
+    its own change, called here in turn, as cancelling is composed in the shell
+    (`portal.shell.membership`): risk control, by the scan or by staff, calls this."""
+    ambassador = ambassador_blacklist(ambassador=ambassador, actor=actor, reason=reason)
+    ambassador_release(ambassador=ambassador, at=ambassador.blacklisted_at, reason=EndReason.AMBASSADOR_BLACKLISTED)
+    return ambassador
 
 
 def _unsettled(ambassador_id, today):
@@ -80,7 +84,7 @@ def risk_scan(*, today=None):
                 "days": policy.refund_window_days,
                 "count": refunds[ambassador.pk],
             }
-            ambassador_blacklist(ambassador=ambassador, actor=None, reason=reason)
+            membership_blacklist(ambassador=ambassador, actor=None, reason=reason)
             blacklisted += 1
     return {"held": held, "blacklisted": blacklisted}
 

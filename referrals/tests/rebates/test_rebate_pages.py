@@ -6,22 +6,26 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
-from referrals.models import Order, Product, Reason, RuleSet
+from referrals.models import Order, Product, Reason, RebateChange, RuleSet
+from referrals.rebates.ledger_port import rebate_ledger
 from referrals.rebates.rule_sets import rule_set_publish
+from referrals.rebates.selectors import RebateStatus
 
 pytestmark = pytest.mark.django_db
 
 
 def make_order(ambassador, number, *, reason="", rebate="25.00", days_ago=1, **fields):
+    """An order decided as the rebate engine decides it: stored, its rebate posted to the ledger."""
     placed = timezone.now() - timedelta(days=days_ago)
-    return Order.objects.create(
+    order = Order.objects.create(
         billing_id=f"o-{ambassador.pk}-{number}",
         customer=UserFactory(),
         product=Product.objects.get(code="ecs"),
@@ -41,6 +45,16 @@ def make_order(ambassador, number, *, reason="", rebate="25.00", days_ago=1, **f
         settles_on=timezone.localtime(placed).date() + timedelta(days=30),
         **fields,
     )
+    change = RebateChange.objects.create(
+        order=order, cause=RebateChange.Cause.DECISION, before=0, after=order.rebate, reason_after=reason
+    )
+    rebate_ledger().rebate_post(order=order, change=change)
+    return order
+
+
+def settle_today():
+    """Today's settlement run, as the daily job makes it: the ledger settles what is due."""
+    call_command("settle_rebates", date=timezone.localdate().isoformat(), stdout=io.StringIO())
 
 
 def test_r8_3_only_compliant_invalid_and_refunded_orders_are_listed(logged_in, ambassador):
@@ -65,6 +79,7 @@ def test_r12_2_each_listed_order_shows_its_amount_type_and_status(logged_in, amb
     make_order(ambassador, 1, days_ago=1)
     renewal = make_order(ambassador, 2, rebate="57.00", days_ago=40)
     Order.objects.filter(pk=renewal.pk).update(amount=Decimal("380.00"), order_type="renewal")
+    settle_today()
     page = logged_in.get(reverse("center:orders")).content.decode()
     pending, settled = row_of(page, f"o-{ambassador.pk}-1"), row_of(page, f"o-{ambassador.pk}-2")
     assert all(text in pending for text in ("¥100.00", "会员首购", "待结算", "¥25.00"))
@@ -97,6 +112,7 @@ def test_filters(logged_in, ambassador, query, shown, hidden):
     make_order(ambassador, 1, days_ago=1)
     make_order(ambassador, 2, days_ago=40)
     make_order(ambassador, 3, reason=Reason.SAME_PERSON, rebate="0")
+    settle_today()
     page = logged_in.get(reverse("center:orders"), query).content.decode()
     assert all(f"o-{ambassador.pk}-{n}<" in page for n in shown)
     assert not any(f"o-{ambassador.pk}-{n}<" in page for n in hidden)
@@ -139,6 +155,7 @@ def test_the_overview_totals(logged_in, ambassador):
     make_order(ambassador, 1, rebate="25.00", days_ago=0)
     make_order(ambassador, 2, rebate="40.00", days_ago=45)
     make_order(ambassador, 3, reason=Reason.SAME_PERSON, rebate="0")
+    settle_today()
     page = logged_in.get(reverse("center:home"))
     overview = page.context["overview"]
     assert (overview["all_time"].pending, overview["all_time"].settled, overview["all_time"].invalid_count) == (
@@ -225,3 +242,34 @@ def test_a_month_that_cannot_be_read_is_a_400_naming_the_month(logged_in, ambass
 def test_a_filter_given_twice_or_not_understood_is_a_400(logged_in, ambassador, query):
     answer = logged_in.get(f"{reverse('center:orders')}?{query}")
     assert answer.status_code == 400 and "<script>" not in answer.content.decode()
+
+
+def test_each_status_is_labelled_in_both_languages(logged_in, ambassador):
+    """The statuses' labels are RebateStatus's own: the filter's options, the rows, in zh and en."""
+    make_order(ambassador, 1)
+    page = logged_in.get(reverse("center:orders")).content.decode()
+    assert all(f'value="{status.value}" >{status.label}</option>' in page for status in RebateStatus)
+    with translation.override("en"):
+        assert [str(status.label) for status in RebateStatus] == [
+            "Pending",
+            "Settled",
+            "Invalid order",
+            "Refunded",
+            "Forfeited on cancellation",
+        ]
+
+
+def test_r7_1_an_order_past_its_settlement_date_is_pending_until_a_run_settles_it(logged_in, ambassador):
+    """已结算 is what the ledger settled: the date alone (the daily run not yet through) is not enough."""
+    make_order(ambassador, 1, rebate="40.00", days_ago=45)  # day 31 was two weeks ago
+    listed = f"o-{ambassador.pk}-1<"
+
+    def figures():
+        totals = logged_in.get(reverse("center:home")).context["overview"]["all_time"]
+        settled_list = logged_in.get(reverse("center:orders"), {"status": "settled"}).content.decode()
+        row = row_of(logged_in.get(reverse("center:orders")).content.decode(), f"o-{ambassador.pk}-1")
+        return totals.pending, totals.settled, listed in settled_list, "已结算" in row
+
+    assert figures() == (Decimal("40.00"), Decimal("0.00"), False, False)
+    settle_today()
+    assert figures() == (Decimal("0.00"), Decimal("40.00"), True, True)

@@ -11,7 +11,9 @@ from django.urls import reverse
 from ambassadors.tests.factories import UserFactory
 from portal.kernel.models import AuditEntry
 from portal.kernel.staff import FINANCE, RISK
-from referrals.models import Order, Reason, RiskCase
+from referrals.attribution.services import association_apply
+from referrals.models import Association, EndReason, Order, Reason, RiskCase
+from referrals.tests.factories import visit_to
 from referrals.tests.risk.test_risk import same_person_order
 from referrals.tests.staff import staff_in
 
@@ -107,3 +109,31 @@ def test_the_audit_trail_cannot_be_edited_or_deleted_in_the_admin(reviewer, clie
     entry.refresh_from_db()
     assert entry.reason == "ok"
     assert 'name="reason"' not in client.get(change).content.decode()
+
+
+def test_staff_blacklist_in_the_admin_with_a_reason_and_the_customers_are_let_go(reviewer, client, ambassador):
+    """R6.3 by hand: the ambassador admin's action asks for the reason, then blacklists and ends
+    the associations in one step (referrals.risk.services.membership_blacklist); lifting undoes
+    the first only."""
+    customer = UserFactory()
+    association_apply(customer=customer, visit=visit_to(ambassador))
+    changelist = reverse("admin:ambassadors_ambassador_changelist")
+    chosen = {ACTION_CHECKBOX_NAME: [ambassador.pk]}
+
+    asked = client.post(changelist, {"action": "blacklist", **chosen})
+    assert "填写理由" in asked.content.decode()
+    ambassador.refresh_from_db()
+    assert ambassador.blacklisted_at is None  # nothing changes without a reason
+
+    client.post(changelist, {"action": "blacklist", **chosen, "reason": "推广中存在误导宣传"})
+    ambassador.refresh_from_db()
+    association = Association.objects.get(customer=customer)
+    assert (ambassador.blacklist_reason, association.end_reason) == (
+        "推广中存在误导宣传",
+        EndReason.AMBASSADOR_BLACKLISTED,
+    )
+    assert association.ended_at == ambassador.blacklisted_at
+
+    client.post(changelist, {"action": "lift_blacklist", **chosen, "reason": "申诉通过"})
+    ambassador.refresh_from_db()
+    assert ambassador.can_refer and Association.objects.get(customer=customer).ended_at is not None
