@@ -67,7 +67,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/events_ingest.py
 	$(PY) bench/redecision_history.py
 	$(PY) bench/payout_export.py
-	$(PY) bench/settlement.py
+	$(PY) -m bench.settlement
 
 ## soak: the soak test of the production shape, long form (16 min of load; PostgreSQL and Redis on 127.0.0.1)
 .PHONY: soak

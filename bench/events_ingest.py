@@ -16,7 +16,7 @@ at once. Half the customers are associated with an ambassador, so their paid ord
 the whole rebate decision.
 
 After the load, two worker processes apply the stored backlog: the first half one event to a
-transaction (as before batches), the second half in batches (`--batch-size`), each half timed;
+transaction, the second half in batches (`--batch-size`), each half timed;
 applied events/s in batches is compared with accepted events/s.
 
     .venv/bin/python bench/events_ingest.py [--runs 3] [--seconds 10] [--batch-size 20] [--profile]

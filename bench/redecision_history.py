@@ -10,7 +10,7 @@ each case is applied once in turn, `--runs` times, and the median (and the faste
 with the query count.
 
 The baseline, in the same run, is the same application re-deciding every unsettled order of the
-customer (what the engine did before `referrals/rebates/redecision.py`), up to `--full-up-to`
+customer (the whole re-decision), up to `--full-up-to`
 orders: it grows with the history, so 10,000 would take minutes.
 
     .venv/bin/python bench/redecision_history.py [--sizes 1,100,10000] [--runs 21] [--full-up-to 1000]

@@ -1,4 +1,4 @@
-"""Finance in the Django admin (issue 6): withdrawals, payout runs, the ledger and tax records.
+"""Finance in the Django admin: withdrawals, payout runs, the ledger and tax records.
 
 Everything here is read-only, for superusers too: money moves only through the services (the
 ledger is append-only, R7, R11), so no screen adds, changes or deletes a row. Finance's one
@@ -317,7 +317,8 @@ class SettlementRunAdmin(ReadOnlyAdmin):
     """Payout runs and their states. Decision: a payout run is a settlement run. Settlement (R7,
     day 31) is the batch that makes rebates withdrawable; the money then leaves one withdrawal
     at a time, each with its own state, when the ambassador asks (R11.1), so there is no separate
-    batch of transfers to watch. A run without a finish time is still running, or died."""
+    batch of transfers to watch. A run without a finish time is still running, or stopped: settling
+    its day again continues it after its last committed chunk."""
 
     list_display = [
         "day",
@@ -325,6 +326,7 @@ class SettlementRunAdmin(ReadOnlyAdmin):
         "bonuses_settled",
         "amount_settled",
         "debt_netted",
+        "chunks_committed",
         "started_at",
         "finished_at",
     ]

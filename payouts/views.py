@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from ambassadors.decorators import ambassador_required
 from portal.kernel.errors import PortalError
@@ -25,10 +26,7 @@ _ID_DIGITS = 18
 @ambassador_required
 def withdrawals(request, ambassador):
     """提现 in two steps: the amount, then a confirmation stating the amount, the Alipay account
-    and the tax the platform pays for it; only the confirmation withdraws. `?format=json` is one
-    withdrawal's state, which the page asks for until Alipay's answer is in."""
-    if request.GET.get("format") == "json":
-        return _withdrawal_state(request, ambassador)
+    and the tax the platform pays for it; only the confirmation withdraws."""
     form = WithdrawalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,16 +65,16 @@ def _confirmation(request, ambassador, form, amount):
     )
 
 
-def _withdrawal_state(request, ambassador):
-    """One of the ambassador's withdrawals as JSON: its state, its row of the history as the page
-    shows it, and the balances it moved. Another ambassador's withdrawal is not found (404)."""
-    wanted = request.GET.get("withdrawal", "")
-    if not (wanted.isascii() and wanted.isdigit()):
-        message = _("withdrawal 应为提现记录的编号（数字）。")
-        return JsonResponse({"errors": [{"field": "withdrawal", "message": message}]}, status=400)
+@require_GET
+@ambassador_required
+def withdrawal_state(request, ambassador, pk):
+    """GET /center/withdrawals/<id>/state: one of the ambassador's withdrawals as JSON, which 提现
+    asks for until Alipay's answer is in: its state, its row of the history as the page shows it,
+    and the balances it moved. Another ambassador's withdrawal is not found (404); the answer is
+    never cached (/center/ is no-store)."""
     withdrawal = None
-    if len(wanted) <= _ID_DIGITS:
-        withdrawal = Withdrawal.objects.filter(pk=int(wanted), ambassador=ambassador).first()
+    if len(str(pk)) <= _ID_DIGITS:  # a longer number would overflow the key column's type
+        withdrawal = Withdrawal.objects.filter(pk=pk, ambassador=ambassador).first()
     if withdrawal is None:
         return JsonResponse({"errors": [{"field": "withdrawal", "message": _("没有这条提现记录。")}]}, status=404)
     return JsonResponse(

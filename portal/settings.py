@@ -270,6 +270,10 @@ AMBASSADOR_VERIFIER = env.str("AMBASSADOR_VERIFIER", default="ambassadors.verifi
 # one at most this often (a scheduled run catches anything left waiting).
 EVENTS_KICK_SECONDS = env.int("EVENTS_KICK_SECONDS", default=1)
 
+# Settlement commits once per chunk of ambassadors holding about this many due rebates, so
+# that no transaction lasts minutes and a run that stops resumes where it stopped (R7).
+SETTLEMENT_CHUNK_REBATES = env.int("SETTLEMENT_CHUNK_REBATES", default=50_000)
+
 # Referrals (R3). The attribution model is data, not code spread through views (R3.6).
 REFERRAL_ATTRIBUTION = {
     "model": env.str("REFERRAL_ATTRIBUTION_MODEL", default="last_visit"),

@@ -29,11 +29,13 @@ center_patterns = [
     path("account/tokens/", views.api_token_create_view, name="token_create"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="token_revoke"),
     path("link/", referral_views.link, name="link"),
+    path("link/qr.<str:kind>", referral_views.link_qr, name="link_qr"),
     path("orders/", rebate_views.orders, name="orders"),
     path("tasks/", rebate_views.tasks, name="tasks"),
     path("news/", rebate_views.news, name="news"),
     path("customers/", referral_views.customers, name="customers"),
     path("withdrawals/", payout_views.withdrawals, name="withdrawals"),
+    path("withdrawals/<int:pk>/state", payout_views.withdrawal_state, name="withdrawal_state"),
     path("tax/", payout_views.tax, name="tax"),
 ]
 
@@ -49,5 +51,6 @@ urlpatterns = [
     path("api/v1/me/customers", api.customers, name="api_customers"),
     path("api/v1/events", referral_api.events, name="api_events"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
+    path("welcome/", referral_views.welcome, name="customer_welcome"),
 ]
 # /healthz is answered by portal.shell.health.HealthzMiddleware, ahead of the host check and the HTTPS redirect.

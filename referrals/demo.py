@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from ambassadors import services as ambassador_services
@@ -12,6 +13,7 @@ from portal.kernel.months import add_months, month_of
 
 from .attribution import services
 from .attribution.cookies import ReferralVisit
+from .attribution.visit_log import visit_log_append
 from .models import Product, RuleSet
 from .rebates.rule_sets import rule_set_publish
 from .rebates.services import OrderSnapshot, order_snapshot_apply
@@ -21,9 +23,14 @@ RECENT_DAYS = 30
 
 
 def _visit(ambassador, *, days_ago, tag):
+    """A click on the ambassador's link, recorded as a click is (推广链接's funnel counts it)."""
     code = services.referral_link_for(ambassador).code
     visit_id = f"00000000-0000-4000-8000-{tag:012d}"  # fixed ids: loading twice changes nothing
-    return ReferralVisit(code=code, visit_id=visit_id, visited_at=timezone.now() - timedelta(days=days_ago))
+    visited_at = timezone.now() - timedelta(days=days_ago)
+    visit_log_append(
+        visit_id=visit_id, code=code, device_hash="", landing=settings.REFERRAL_LANDING_URL, visited_at=visited_at
+    )
+    return ReferralVisit(code=code, visit_id=visit_id, visited_at=visited_at)
 
 
 def load(*, ambassador, account):
@@ -50,6 +57,8 @@ def load(*, ambassador, account):
     services.association_apply(customer=account("lapsed@demo.local"), visit=_visit(ambassador, days_ago=45, tag=12))
     services.association_apply(customer=account("veteran@demo.local"), visit=_visit(ambassador, days_ago=60, tag=13))
     services.associations_expire()
+    for tag, days in enumerate([0, 1, 1, 2, 4, 4, 7, 9, 13, 16, 21, 27], start=30):  # clicks that went no further
+        _visit(ambassador, days_ago=days, tag=tag)
 
     return [("rival@demo.local", "另一位云大使，接替了一位客户 / a second ambassador who took over a customer")]
 

@@ -10,7 +10,7 @@ from ambassadors.tests.factories import UserFactory
 from referrals.attribution.services import association_apply
 from referrals.models import Order, Product
 from referrals.rebates.services import OrderSnapshot, order_snapshot_apply
-from referrals.tests.factories import visit_to
+from referrals.tests.visits import visit_to
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)

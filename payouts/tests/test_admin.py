@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from ambassadors.tests.factories import BoundAmbassadorFactory, UserFactory
 from payouts.ledger import Line, balances_of, post
@@ -77,7 +78,8 @@ def test_finance_lists_in_a_constant_number_of_queries(finance, model):
         for number in range(count):
             ambassador = BoundAmbassadorFactory()
             withdrawal = paid_withdrawal(ambassador, "100.00", f"2026-11-{10 + number % 15} 10:00")
-            run = SettlementRun.objects.create(day=date(2026, 11, 1 + number % 28))
+            day = date(2026, 11, 1 + number % 28)
+            run = SettlementRun.objects.create(day=day, finished_at=timezone.now())  # one open run a day
             lines = [Line(ambassador.pk, Bucket.PAID_OUT, Decimal("1.00"))]
             post(key=f"test:{uuid.uuid4()}", kind=Posting.Kind.BONUS, lines=lines, withdrawal=withdrawal)
             post(key=f"test:{uuid.uuid4()}", kind=Posting.Kind.BONUS, lines=lines, settlement_run=run)

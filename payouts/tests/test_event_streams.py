@@ -78,7 +78,7 @@ def outcome(accounts, starts, bodies, apply):
 
 
 def one_by_one():
-    """One event to a transaction, as the workers applied them before batches."""
+    """One event to a transaction."""
     events_process(batch_size=1)
 
 

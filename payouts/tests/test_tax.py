@@ -1,4 +1,4 @@
-"""The vendor-borne labour remuneration tax: net grossed up (R11.2–11.3), the issue's figures."""
+"""The vendor-borne labour remuneration tax: net grossed up (R11.2–11.3), worked examples included."""
 
 from decimal import Decimal
 

@@ -244,7 +244,7 @@ def test_withdraw_all_offers_the_whole_withdrawable_amount(funded, client):
 
 
 def state_of(client, withdrawal_id):
-    return client.get(reverse("center:withdrawals"), {"format": "json", "withdrawal": withdrawal_id})
+    return client.get(f"/center/withdrawals/{withdrawal_id}/state")
 
 
 def test_a_withdrawals_state_is_told_to_its_owner_as_json(
@@ -287,8 +287,28 @@ def test_another_ambassadors_withdrawal_is_not_found(funded, client):
     assert "77.77" not in answer.content.decode()
 
 
-@pytest.mark.parametrize("wanted", ["", "abc", "-1", "1.5", "１", "9" * 40])
-def test_a_withdrawal_id_that_names_none_is_refused_clearly(funded, client, wanted):
+@pytest.mark.parametrize("wanted", ["0", "9" * 18, "9" * 40])
+def test_a_withdrawal_id_that_names_none_is_not_found(funded, client, wanted):
     answer = state_of(client, wanted)
-    assert answer.status_code in (400, 404)
+    assert answer.status_code == 404
     assert answer.json()["errors"][0]["field"] == "withdrawal"
+
+
+@pytest.mark.parametrize("wanted", ["abc", "-1", "1.5", "１"])
+def test_a_withdrawal_state_url_without_a_number_is_no_page(funded, client, wanted):
+    assert state_of(client, wanted).status_code == 404
+
+
+def test_a_withdrawals_state_is_only_read(funded, client):
+    withdraw(client, "250", confirm="1")
+    withdrawal = Withdrawal.objects.get()
+    answer = client.post(f"/center/withdrawals/{withdrawal.pk}/state")
+    assert answer.status_code == 405
+    assert Withdrawal.objects.get().state == withdrawal.state
+
+
+def test_a_row_on_its_way_names_the_url_of_its_state(funded, client):
+    withdraw(client, "250", confirm="1")
+    withdrawal = Withdrawal.objects.get()
+    page = client.get(reverse("center:withdrawals")).content.decode()
+    assert f'data-watch="/center/withdrawals/{withdrawal.pk}/state"' in page

@@ -123,6 +123,18 @@ def mask_email(value: str) -> str:
     return (local[:1] + "***@" + domain) if domain else mask_name(value)
 
 
+def account_short_number(uid) -> str:
+    """An account's short number: the first six hex digits of its public id (`User.uid`),
+    upper case. Stable, and says nothing of the person."""
+    return str(uid).replace("-", "")[:6].upper()
+
+
+def masked_account_label(email: str, uid) -> str:
+    """How an ambassador tells customers apart: the masked email and the account's short
+    number, k***@example.com · #3F9A2C, so two accounts whose masks agree still read apart."""
+    return f"{mask_email(email)} · #{account_short_number(uid)}"
+
+
 def mask_payment_account(value: str) -> str:
     """An Alipay logon id is a phone number or an email address."""
     return mask_email(value) if "@" in value else mask_phone(value)

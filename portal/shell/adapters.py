@@ -2,7 +2,9 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.urls import reverse
 
+from referrals.attribution.cookies import referral_from_request
 from referrals.attribution.services import referral_apply_at_login
 
 logger = logging.getLogger(__name__)
@@ -15,6 +17,13 @@ class AccountAdapter(DefaultAccountAdapter):
         the log-in, so the cookie, not the session, carries the visit."""
         super().login(request, user)
         referral_apply_at_login(request, user)
+
+    def get_signup_redirect_url(self, request):
+        """A visitor who signed up through an exclusive link is a customer: they land on the
+        welcome that names the invitation, not on the ambassador join pitch."""
+        if referral_from_request(request) is not None:
+            return reverse("customer_welcome")
+        return super().get_signup_redirect_url(request)
 
     def get_client_ip(self, request):
         """The client's address, as the outermost trusted proxy saw it (ALLAUTH_TRUSTED_PROXY_COUNT).

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from ambassadors import selectors as ambassador_selectors
 from portal.kernel.api_tokens import ApiTokenRefused, api_token_user
-from portal.kernel.personal_data import mask_email
+from portal.kernel.personal_data import masked_account_label
 from referrals.attribution import selectors as referral_selectors
 from referrals.rebates import selectors as rebate_selectors
 from referrals.rebates.forms import RebateOrderFilters
@@ -81,7 +81,15 @@ def overview(request, ambassador):
             "this_month": _totals(figures["this_month"]),
             "all_time": _totals(figures["all_time"]),
             "withdrawable": str(figures["withdrawable"]),
-            "months": [{"month": f"{month:%Y-%m}", "rebate": str(amount)} for month, amount in figures["months"]],
+            "months": [
+                {
+                    "month": f"{month:%Y-%m}",
+                    "rebate": str(pending + settled),
+                    "pending": str(pending),
+                    "settled": str(settled),
+                }
+                for month, pending, settled in figures["month_parts"]
+            ],
             "quarterly_bonuses": [
                 {"quarter": f"{b.quarter:%Y-%m}", "amount": str(b.amount), "settles_on": b.settles_on.isoformat()}
                 for b in figures["bonuses"]
@@ -110,6 +118,7 @@ def rebate_orders(request, ambassador):
                 {
                     "order": order.billing_id,
                     "placed_at": order.placed_at.isoformat(),
+                    "customer": masked_account_label(order.customer.email, order.customer.uid),
                     "product": order.product.code,
                     "amount": str(order.amount),
                     "refunded_amount": str(order.refunded_amount),
@@ -118,6 +127,7 @@ def rebate_orders(request, ambassador):
                     "status": rebate_selectors.rebate_status_of(order, cancelled=bool(ambassador.cancelled_at)),
                     "settles_on": order.settles_on.isoformat() if order.settles_on else None,
                     "reason": order.reason or None,
+                    "under_review": order.on_hold and not order.reason,  # R9.3: held for the risk desk
                 }
                 for order in rows
             ],
@@ -138,7 +148,7 @@ def customers(request, ambassador):
         latest = association.orders_newest_first[0] if association.orders_newest_first else None
         results.append(
             {
-                "customer": mask_email(association.customer.email),
+                "customer": masked_account_label(association.customer.email, association.customer.uid),
                 "associated_at": association.started_at.isoformat(),
                 "expires_at": association.expires_at.isoformat(),
                 "ended_at": association.ended_at.isoformat() if association.ended_at else None,

@@ -13,7 +13,7 @@ from payouts.forfeit import forfeit_preview
 from portal.kernel.api_tokens import api_token_create, api_token_revoke
 from portal.kernel.models import ApiToken
 
-from .charts import month_bars
+from .charts import NARROW, month_bars
 from .membership import membership_cancel
 from .overview import overview_of
 
@@ -26,7 +26,11 @@ def home(request):
     context = {"ambassador": ambassador, "latest_verification": latest}
     if ambassador and ambassador.verified_at:
         overview = overview_of(ambassador)
-        context |= {"overview": overview, "chart": month_bars(overview["months"])}
+        context |= {
+            "overview": overview,
+            "chart": month_bars(overview["month_parts"]),
+            "chart_narrow": month_bars(overview["month_parts"], **NARROW),
+        }
     return render(request, "center/home.html", context)
 
 

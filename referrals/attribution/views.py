@@ -1,14 +1,18 @@
-"""The exclusive link endpoint and the ambassador's 推广链接 and 推广客户 pages."""
+"""The exclusive link endpoint, the welcome of a referred customer, and the ambassador's 推广链接
+(with its QR code as a file and its funnel) and 推广客户 pages."""
 
+import io
 from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ambassadors.decorators import ambassador_required
@@ -47,29 +51,65 @@ def follow(request, code):
     return response
 
 
-@ambassador_required
-def link(request, ambassador):
-    try:
-        referral_link = services.referral_link_for(ambassador)
-    except PortalError as refusal:
-        return render(request, "referrals/link.html", {"refusal": refusal.message})
+def _shared_url(request, referral_link):
+    """The link as shared: with the landing page asked for, when it is allowed. Returns the URL,
+    what was asked for, and whether it was refused."""
     url = request.build_absolute_uri(reverse("referral_follow", args=[referral_link.code]))
     requested = request.GET.get("to", "").strip()
     landing = _landing(requested) if requested else ""
     landing_refused = bool(requested) and landing != requested
     if landing and not landing_refused:
         url = f"{url}?{urlencode({'to': landing})}"
+    return url, requested, landing_refused
+
+
+@ambassador_required
+def link(request, ambassador):
+    try:
+        referral_link = services.referral_link_for(ambassador)
+    except PortalError as refusal:
+        return render(request, "referrals/link.html", {"refusal": refusal.message})
+    url, requested, landing_refused = _shared_url(request, referral_link)
+    downloads = f"?{urlencode({'to': requested})}" if requested and not landing_refused else ""
     return render(
         request,
         "referrals/link.html",
         {
             "url": url,
             "qr_svg": segno.make(url, error="m").svg_inline(scale=5, border=2),
+            "qr_query": downloads,
             "requested": requested,
             "landing_refused": landing_refused,
             "attribution": attribution_model(),
+            "funnel": selectors.link_funnel_of(ambassador, now=timezone.now()),
         },
     )
+
+
+QR_FORMATS = {
+    "png": ("image/png", {"scale": 12, "border": 4}),
+    "svg": ("image/svg+xml", {"scale": 12, "border": 4, "xmldecl": True}),
+}
+
+
+@require_GET
+@ambassador_required
+def link_qr(request, ambassador, kind):
+    """The link's QR code as a file to save or print: PNG for chats, SVG for print. The same link
+    as the page shows, with its landing page; an ambassador who may not share gets no code (404)."""
+    if kind not in QR_FORMATS:
+        raise Http404
+    try:
+        referral_link = services.referral_link_for(ambassador)
+    except PortalError:
+        raise Http404 from None
+    url, _requested, _refused = _shared_url(request, referral_link)
+    content_type, options = QR_FORMATS[kind]
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind=kind, **options)
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="referral-qr-{referral_link.code}.{kind}"'
+    return response
 
 
 @ambassador_required
@@ -86,4 +126,16 @@ def customers(request, ambassador):
             "now": now,
             "attribution": attribution_model(),
         },
+    )
+
+
+@never_cache
+@login_required
+def welcome(request):
+    """Where a referred visitor lands after signing up: whose invitation they accepted and what
+    they gain, instead of the ambassador join pitch meant for ambassadors."""
+    return render(
+        request,
+        "referrals/welcome.html",
+        {"invitation": selectors.invitation_of_customer(request.user, now=timezone.now())},
     )

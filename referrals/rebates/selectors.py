@@ -55,7 +55,7 @@ def rebate_status_filter(status):
 # What the list, its CSV and the API show of an order.
 LISTED_FIELDS = (
     "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
-    "product__code", "product__name",
+    "product__code", "product__name", "customer__email", "customer__uid",
 )  # fmt: skip
 
 
@@ -63,7 +63,7 @@ def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None):
     """The ambassador's listed orders, newest first, with their products and `ledger_settled`."""
     orders = with_ledger_settled(
         Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
-        .select_related("product")
+        .select_related("product", "customer")
         .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
         .order_by("-placed_at", "-pk")
     )
@@ -153,22 +153,34 @@ def overview_of(ambassador, *, today=None):
     listed = with_ledger_settled(orders)
     this_month = month_of(today)
     first_month = add_months(this_month, -11)
-    by_month = dict(
+    # Grouped by month and by whether the ledger settled it (one query); what a cancelled
+    # ambassador had not settled is forfeited (R10.2), neither pending nor settled.
+    cancelled = ambassador.cancelled_at is not None
+    by_month = {}
+    for month, settled_flag, total in (
         orders.filter(placed_at__date__gte=first_month, reason="")
-        .annotate(month=TruncMonth("placed_at", output_field=DateField()))
-        .values("month")
+        .annotate(month=TruncMonth("placed_at", output_field=DateField()), settled=rebate_ledger().order_settled())
+        .values("month", "settled")
         .annotate(total=Sum("rebate"))
-        .values_list("month", "total")
-    )
-    months = []
+        .values_list("month", "settled", "total")
+    ):
+        pending, settled = by_month.get(month, (ZERO, ZERO))
+        if settled_flag:
+            settled += total
+        elif not cancelled:
+            pending += total
+        by_month[month] = (pending, settled)
+    month_parts = []  # (first day, pending, settled): the chart shows the two apart
     month = first_month
     for _step in range(12):
-        months.append((month, round_yuan(by_month.get(month, ZERO))))
+        pending, settled = by_month.get(month, (ZERO, ZERO))
+        month_parts.append((month, round_yuan(pending), round_yuan(settled)))
         month = add_months(month, 1)
     return {
         "this_month": _totals(listed.filter(placed_at__date__gte=this_month)),
         "all_time": _totals(listed),
-        "months": months,
+        "months": [(month, pending + settled) for month, pending, settled in month_parts],
+        "month_parts": month_parts,
         "bonuses": list(QuarterlyBonus.objects.filter(ambassador=ambassador).order_by("-quarter")[:4]),
         # R9.3: that some rebates wait for review, never why.
         "on_hold": Order.objects.filter(ambassador=ambassador, on_hold=True, reason="").exists(),

@@ -7,8 +7,10 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
+from portal.kernel.personal_data import account_short_number, mask_email, masked_account_label
 from portal.kernel.spreadsheets import spreadsheet_safe
 from referrals.models import OrderType, Reason
 
@@ -47,6 +49,7 @@ def _orders_page(request, form, *, rows, older, status=200):
             "statuses": STATUS_LABELS,
             "order_types": OrderType.choices,
             "month_text": f"{month:%Y-%m}" if month else "",
+            "under_review": any(getattr(order, "rebate_status", "") == UNDER_REVIEW for order in rows),
         },
         status=status,
     )
@@ -60,19 +63,39 @@ def _label_rows(rows, *, cancelled):
     types = {value: str(label) for value, label in OrderType.choices}
     reasons = {value: str(label) for value, label in Reason.choices}
     refund_note = _("客户退款 ¥%(amount)s，返利按实际使用计算")
+    held_label, held_note, held_settles = str(UNDER_REVIEW_LABEL), str(UNDER_REVIEW_NOTE), _("审核后")
     for order in rows:
         order.rebate_status = selectors.rebate_status_of(order, cancelled=cancelled)
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
-        order.placed_text = timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M")
+        order.placed_date, _space, order.placed_time = (
+            timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M").partition(" ")
+        )
+        order.customer_mask = mask_email(order.customer.email)
+        order.customer_number = account_short_number(order.customer.uid)
         earns = order.rebate_status in (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
         order.settles_text = order.settles_on.isoformat() if earns and order.settles_on else "—"
-        if order.reason:
+        if is_under_review(order):  # R9.3: which order waits, and the plain why, never the signals
+            order.rebate_status, order.rebate_status_label = UNDER_REVIEW, held_label
+            order.settles_text, order.note = held_settles, held_note
+        elif order.reason:
             order.note = reasons[order.reason]
         elif order.refunded_amount:
             order.note = refund_note % {"amount": order.refunded_amount}
         else:
             order.note = "—"
+
+
+# A pending rebate held by risk control (R9.3) is marked apart on the page: its money is still
+# pending (概览, the ledger and the 待结算 filter count it there), but the ambassador sees which
+# order waits and why in plain words. The sentence never names what was detected.
+UNDER_REVIEW = "held"
+UNDER_REVIEW_LABEL = gettext_lazy("审核中")
+UNDER_REVIEW_NOTE = gettext_lazy("按平台风控规则需人工审核，审核完成前暂不结算。")
+
+
+def is_under_review(order):
+    return order.on_hold and not order.reason
 
 
 STATUS_LABELS = dict(selectors.RebateStatus.choices)
@@ -89,6 +112,7 @@ def _csv(rows, *, cancelled):
     header = [
         _("订单号"),
         _("下单时间"),
+        _("客户"),
         _("产品"),
         _("订单金额"),
         _("退款金额"),
@@ -103,12 +127,17 @@ def _csv(rows, *, cancelled):
         yield "\ufeff"  # so Excel reads UTF-8
         yield writer.writerow(header)
         for order in rows.iterator(chunk_size=2000):
-            status = STATUS_LABELS[selectors.rebate_status_of(order, cancelled=cancelled)]
+            status = (
+                UNDER_REVIEW_LABEL
+                if is_under_review(order)
+                else STATUS_LABELS[selectors.rebate_status_of(order, cancelled=cancelled)]
+            )
             yield writer.writerow(
                 spreadsheet_safe(value)
                 for value in (
                     order.billing_id,
                     timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M"),
+                    masked_account_label(order.customer.email, order.customer.uid),
                     order.product.name,
                     order.amount,
                     order.refunded_amount,
@@ -116,7 +145,7 @@ def _csv(rows, *, cancelled):
                     order.rebate,
                     status,
                     order.settles_on or "",
-                    order.get_reason_display() if order.reason else "",
+                    UNDER_REVIEW_NOTE if is_under_review(order) else order.get_reason_display() if order.reason else "",
                 )
             )
 

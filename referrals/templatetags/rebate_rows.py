@@ -1,29 +1,70 @@
 """The rows of 返利订单, written in Python: the page's hottest part. One string
-template per row, every value passed through `escape` (docs/PERFORMANCE.md:
-ten template variables per row, or `format_html` per row, cost several times this)."""
+template per page, every value passed through `escape` (docs/PERFORMANCE.md:
+ten template variables per row, or `format_html` per row, cost several times this).
+
+Each cell carries its column's head as `data-label`, which labels it when rows
+become cards on a phone; the heads of the table come from the same columns."""
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
-_ROW = (
-    '<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class="num">¥{}</td><td>{}</td>'
-    '<td><span class="badge badge-{}">{}</span></td><td class="num">¥{}</td><td>{}</td><td>{}</td></tr>'
+# (head, cell class, the cell's markup around its value or values)
+COLUMNS = (
+    (_("订单号"), "", "<code>{}</code>"),
+    (_("下单时间"), "", '<span><span class="nowrap">{}</span> <span class="nowrap">{}</span></span>'),  # date, time
+    (_("客户"), "customer", '<span><span class="nowrap">{}</span> <span class="account-number">#{}</span></span>'),
+    (_("产品"), "product", "{}"),
+    (_("订单金额"), "num", "¥{}"),
+    (_("返利类型"), "", "{}"),
+    (_("状态"), "", '<span class="badge badge-{}">{}</span>'),
+    (_("返利"), "num", "¥{}"),
+    (_("结算日"), "nowrap", "{}"),
+    (_("说明"), "", "{}"),
 )
+
+
+def _attributes(css_class):
+    return f' class="{css_class}"' if css_class else ""
+
+
+@register.simple_tag
+def rebate_heads():
+    return mark_safe(  # the heads are our own strings, escaped
+        "<tr>"
+        + "".join(
+            f'<th scope="col"{_attributes(css_class)}>{escape(head)}</th>' for head, css_class, _markup in COLUMNS
+        )
+        + "</tr>"
+    )
+
+
+def _row_template():
+    """The row's string template in the active language, braces in the heads escaped."""
+    cells = "".join(
+        f'<td data-label="{escape(head).replace("{", "{{").replace("}", "}}")}"{_attributes(css_class)}>{markup}</td>'
+        for head, css_class, markup in COLUMNS
+    )
+    return f"<tr>{cells}</tr>"
 
 
 @register.simple_tag
 def rebate_rows(rows):
+    row = _row_template()
     return mark_safe(  # every value below is escaped
         "".join(
-            _ROW.format(
+            row.format(
                 *map(
                     escape,
                     (
                         order.billing_id,
-                        order.placed_text,
+                        order.placed_date,
+                        order.placed_time,
+                        order.customer_mask,
+                        order.customer_number,
                         order.product.name,
                         order.amount,
                         order.type_label,

@@ -1,5 +1,5 @@
 // 提现: "全部提现" fills in the whole withdrawable amount, and each withdrawal still on its way
-// to Alipay is asked about (the page's ?format=json) until its answer is in; its row and the
+// to Alipay is asked about (its state URL, the row's data-watch) until its answer is in; its row and the
 // balances are then replaced in place. A file, not inline script: the Content-Security-Policy.
 
 const fill = document.querySelector("[data-fill-amount]");
@@ -19,8 +19,7 @@ function watch(row, wait) {
   setTimeout(async () => {
     let answer;
     try {
-      const url = `?format=json&withdrawal=${encodeURIComponent(row.dataset.withdrawal)}`;
-      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      const response = await fetch(row.dataset.watch, { headers: { Accept: "application/json" } });
       if (!response.ok) return; // gone, or logged out: stop asking
       answer = await response.json();
     } catch {

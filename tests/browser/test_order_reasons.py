@@ -20,7 +20,7 @@ from portal.kernel.models import User
 from referrals.attribution.services import association_apply
 from referrals.models import Order, OrderType, Product, Reason
 from referrals.rebates.services import OrderSnapshot, order_snapshot_apply
-from referrals.tests.factories import visit_to
+from referrals.tests.visits import visit_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,10 @@ from payouts.settlement import settlement_run
 
 
 class Command(BaseCommand):
-    help = "Settles the rebates due on a date (R7; Asia/Shanghai, today unless --date). Safe to run again."
+    help = (
+        "Settles the rebates due on a date (R7; Asia/Shanghai, today unless --date), committing chunk by chunk."
+        " Safe to run again: a run of the day that stopped is continued where it stopped."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="an ISO date such as 2026-12-01")
@@ -22,7 +25,7 @@ class Command(BaseCommand):
         run = settlement_run(day)
         self.stdout.write(
             f"Settlement for {day}: {run.orders_settled} orders and {run.bonuses_settled} bonuses, "
-            f"¥{run.amount_settled} settled, ¥{run.debt_netted} of debt repaid."
+            f"¥{run.amount_settled} settled, ¥{run.debt_netted} of debt repaid ({run.chunks_committed} chunks)."
         )
 
 

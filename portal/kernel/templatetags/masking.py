@@ -9,5 +9,5 @@ register = template.Library()
 
 @register.filter
 def masked_account(user):
-    """A customer as an ambassador may see them: the email, masked."""
-    return personal_data.mask_email(user.email)
+    """A customer as an ambassador may see them: the email masked, with the account's short number."""
+    return personal_data.masked_account_label(user.email, user.uid)

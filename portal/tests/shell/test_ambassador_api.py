@@ -12,10 +12,11 @@ from django.utils import timezone
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
 from portal.kernel.api_tokens import api_token_create
 from portal.kernel.models import ApiToken
+from portal.kernel.personal_data import mask_email
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
 from referrals.attribution.services import association_apply
 from referrals.models import Order, Product
-from referrals.tests.factories import visit_to
+from referrals.tests.visits import visit_to
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,13 +82,15 @@ def test_a_customer_who_is_not_an_ambassador_gets_404(client, url):
 
 
 def test_rebate_orders_are_the_callers_own(client, ambassador):
-    an_order(ambassador, "mine")
+    mine = an_order(ambassador, "mine")
     an_order(VerifiedAmbassadorFactory(), "theirs")
     client.force_login(ambassador.user)
     body = client.get("/api/v1/me/rebate-orders").json()
     assert [row["order"] for row in body["results"]] == ["mine"]
+    customer = f"{mask_email(mine.customer.email)} · #{mine.customer.uid.hex[:6].upper()}"
     assert body["results"][0] | {"placed_at": None} == {
-        "order": "mine", "placed_at": None, "product": "ecs", "amount": "100.00", "refunded_amount": "0.00",
+        "order": "mine", "placed_at": None, "customer": customer, "under_review": False,
+        "product": "ecs", "amount": "100.00", "refunded_amount": "0.00",
         "type": "member_first_purchase", "rebate": "25.00", "status": "pending",
         "settles_on": (timezone.localdate() + timedelta(days=29)).isoformat(), "reason": None,
     }  # fmt: skip
@@ -124,11 +127,21 @@ def test_overview_figures(client, ambassador):
 
 
 def test_customers_are_masked(client, ambassador):
-    association_apply(customer=UserFactory(email="zhao@example.com"), visit=visit_to(ambassador))
+    customer = UserFactory(email="zhao@example.com")
+    association_apply(customer=customer, visit=visit_to(ambassador))
     client.force_login(ambassador.user)
     body = client.get("/api/v1/me/customers").json()
-    assert [row["customer"] for row in body["results"]] == ["z***@example.com"]
+    assert [row["customer"] for row in body["results"]] == [f"z***@example.com · #{customer.uid.hex[:6].upper()}"]
     assert "zhao@example.com" not in str(body)
+
+
+def test_a_held_rebate_is_under_review(client, ambassador):
+    """R9.3: which order waits for the risk desk, without why it was held."""
+    held = an_order(ambassador, "held")
+    Order.objects.filter(pk=held.pk).update(on_hold=True)
+    client.force_login(ambassador.user)
+    row = client.get("/api/v1/me/rebate-orders").json()["results"][0]
+    assert (row["status"], row["under_review"]) == ("pending", True)
 
 
 def test_tokens_are_made_and_revoked_on_the_account_page(client, ambassador):

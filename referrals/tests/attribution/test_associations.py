@@ -18,7 +18,7 @@ from referrals.attribution.services import (
     device_seen,
 )
 from referrals.models import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
-from referrals.tests.factories import days_ago, visit_to
+from referrals.tests.visits import days_ago, visit_to
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +230,7 @@ def test_r3_6_the_window_is_a_setting(settings, first, customer):
     )
 
 
-# Visits arriving late keep one timeline without overlaps (review finding 1).
+# Visits arriving late keep one timeline without overlaps.
 
 
 def open_or_running(customer, moment):
@@ -271,7 +271,7 @@ def test_a_late_revisit_of_the_same_ambassador_renews_instead_of_doubling(first,
     assert renewed.ended_at is None and active_customers(first) == [customer]
 
 
-# A visit counts for one account (review finding 2).
+# A visit counts for one account.
 
 
 def test_a_visit_applied_to_one_account_is_refused_for_another(first, customer):
@@ -283,7 +283,7 @@ def test_a_visit_applied_to_one_account_is_refused_for_another(first, customer):
     assert active_customers(first) == [customer]
 
 
-# Billing says late that a customer became old (review finding 4).
+# Billing says late that a customer became old.
 
 
 def test_a_late_became_old_never_ends_an_association_before_it_started(first, customer):
@@ -302,7 +302,7 @@ def test_a_became_old_moved_earlier_corrects_an_earlier_end(first, customer):
     assert association.ended_at == CustomerProfile.objects.get(customer=customer).became_old_at
 
 
-# Cancelling releases the ambassador's customers at once (review finding 5).
+# Cancelling releases the ambassador's customers at once.
 
 
 def test_cancelling_releases_customers_at_the_cancellation(first, second, customer):

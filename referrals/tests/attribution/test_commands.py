@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from referrals.attribution.services import association_apply
 from referrals.models import EndReason
-from referrals.tests.factories import days_ago, visit_to
+from referrals.tests.visits import days_ago, visit_to
 
 pytestmark = pytest.mark.django_db
 

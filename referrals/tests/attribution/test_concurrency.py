@@ -9,7 +9,7 @@ from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from portal.tests.threads import run_together
 from referrals.attribution.services import association_apply
 from referrals.models import Association
-from referrals.tests.factories import visit_to
+from referrals.tests.visits import visit_to
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from ambassadors import services as ambassador_services
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from referrals.attribution.cookies import DEVICE_COOKIE, REFERRAL_COOKIE, referral_cookie_value
 from referrals.models import Association, AssociationRefusal, RefusalReason, Visit
-from referrals.tests.factories import link_of
+from referrals.tests.visits import link_of
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"

@@ -1,5 +1,6 @@
 """The 推广链接 and 推广客户 pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
 from referrals.attribution.services import association_apply, customer_mark_old
-from referrals.tests.factories import days_ago, link_of, visit_to
+from referrals.tests.visits import days_ago, link_of, visit_to
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,29 @@ def test_the_customers_page_is_paginated(logged_in, ambassador):
     first = logged_in.get(reverse("center:customers")).content.decode()
     assert "第 1 / 2 页" in first
     second = logged_in.get(reverse("center:customers"), {"page": 2}).content.decode()
-    assert second.count("@example.com</td>") == 3
+    assert second.count('<td data-label="客户">') == 3
+
+
+def test_customers_whose_masked_emails_agree_read_apart(logged_in, ambassador):
+    """Two k***@example.com are told apart by their accounts' short numbers, still masked."""
+    kate, kim = UserFactory(email="kate@example.com"), UserFactory(email="kim@example.com")
+    for customer in (kate, kim):
+        association_apply(customer=customer, visit=visit_to(ambassador, at=days_ago(1)))
+    page = logged_in.get(reverse("center:customers")).content.decode()
+    labels = re.findall(r'<td data-label="客户">([^<]+)</td>', page)
+    assert sorted(labels) == sorted(f"k***@example.com · #{c.uid.hex[:6].upper()}" for c in (kate, kim))
+    assert labels[0] != labels[1] and "kate" not in page and "kim@" not in page
+
+
+def test_a_customer_who_came_and_went_five_times_is_listed_once(logged_in, ambassador):
+    """Taken over and won back again and again: one row, the latest, on the list of those who left."""
+    customer, rival = UserFactory(email="kate@example.com"), VerifiedAmbassadorFactory()
+    for day in range(10, 0, -1):
+        association_apply(customer=customer, visit=visit_to(ambassador if day % 2 == 0 else rival, at=days_ago(day)))
+    active = logged_in.get(reverse("center:customers")).content.decode()
+    lost = logged_in.get(reverse("center:customers"), {"view": "lost"}).content.decode()
+    assert '<td data-label="客户">' not in active
+    assert lost.count('<td data-label="客户">') == 1 and "客户访问了其他云大使的推广链接" in lost
 
 
 def test_the_customers_page_says_what_came_of_each_customers_orders(logged_in, ambassador):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
 from referrals.attribution import visit_log
 from referrals.models import Visit
-from referrals.tests.factories import link_of
+from referrals.tests.visits import link_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 

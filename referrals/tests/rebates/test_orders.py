@@ -16,8 +16,8 @@ from referrals.models import CustomerProfile, EndReason, Order, OrderType, Produ
 from referrals.rebates.rule_sets import rule_set_correct, rule_set_publish
 from referrals.rebates.selectors import rebate_orders_of
 from referrals.rebates.services import OrderSnapshot, order_snapshot_apply
-from referrals.tests.factories import visit_to
 from referrals.tests.staff import staff_in
+from referrals.tests.visits import visit_to
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -18,8 +18,8 @@ from referrals.rebates.services import customer_orders_rejudge
 from referrals.risk.rules import ShareFigures, refund_rating, share_exceeded
 from referrals.risk.selectors import rating_of, share_figures
 from referrals.risk.services import risk_case_decide, risk_scan
-from referrals.tests.factories import visit_to
 from referrals.tests.rebates.test_orders import apply, associate, at
+from referrals.tests.visits import visit_to
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 26)

@@ -1,4 +1,4 @@
-"""The soak test of the production shape (issue 7).
+"""The soak test of the production shape.
 
     .venv/bin/python -m tests.system.soak --short   # CI: about 80 s of load, under 5 minutes in all
     .venv/bin/python -m tests.system.soak --long    # `make soak`: 16 minutes of load

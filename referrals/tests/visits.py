@@ -1,3 +1,6 @@
+"""Visits to an ambassador's exclusive link, as the link view records them, for tests that
+start associations (R3.2) without going through `/r/<code>`."""
+
 import uuid
 from datetime import timedelta
 
@@ -8,6 +11,7 @@ from referrals.attribution.services import referral_link_for
 
 
 def link_of(ambassador):
+    """The ambassador's exclusive link, made on first use."""
     return referral_link_for(ambassador)
 
 
@@ -18,4 +22,5 @@ def visit_to(ambassador_or_code, *, at=None, visit_id=None):
 
 
 def days_ago(days):
+    """A moment `days` before the (pinned) clock."""
     return timezone.now() - timedelta(days=days)
