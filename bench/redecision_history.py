@@ -44,7 +44,7 @@ def history(size, ambassador):
     from referrals.attribution.services import association_apply
     from referrals.models import Order, Product
     from referrals.rebates.services import OrderSnapshot, order_snapshot_apply
-    from referrals.tests.factories import visit_to
+    from referrals.tests.visits import visit_to
 
     now = timezone.now()
     customer = UserFactory()

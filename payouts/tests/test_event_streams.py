@@ -27,7 +27,7 @@ from referrals.attribution.services import association_apply
 from referrals.billing.services import events_process
 from referrals.models import CustomerProfile
 from referrals.tests.event_streams import NOW, associations, events_store, steps, stream_events, stream_state
-from referrals.tests.factories import visit_to
+from referrals.tests.visits import visit_to
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = hypothesis_settings(

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from referrals.tests.factories import link_of
+from referrals.tests.visits import link_of
 
 from .test_center_layout import LANGUAGES, LAPTOP, PHONE, browser_page, demo_accounts, page_problems
 

@@ -15,7 +15,7 @@ from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
 from referrals.attribution import selectors
 from referrals.attribution.services import association_apply
 from referrals.models import Order, Product
-from referrals.tests.factories import days_ago, link_of, visit_to
+from referrals.tests.visits import days_ago, link_of, visit_to
 
 pytestmark = pytest.mark.django_db
 

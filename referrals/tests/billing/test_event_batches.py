@@ -109,7 +109,7 @@ def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decid
     from ambassadors.tests.factories import VerifiedAmbassadorFactory
     from portal.tests.threads import run_together
     from referrals.attribution.services import association_apply
-    from referrals.tests.factories import visit_to
+    from referrals.tests.visits import visit_to
 
     ambassador = VerifiedAmbassadorFactory()
     customers = [UserFactory() for _ in range(6)]

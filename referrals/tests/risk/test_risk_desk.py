@@ -13,9 +13,9 @@ from portal.kernel.models import AuditEntry
 from portal.kernel.staff import FINANCE, RISK
 from referrals.attribution.services import association_apply
 from referrals.models import Association, EndReason, Order, Reason, RiskCase
-from referrals.tests.factories import visit_to
 from referrals.tests.risk.test_risk import same_person_order
 from referrals.tests.staff import staff_in
+from referrals.tests.visits import visit_to
 
 pytestmark = pytest.mark.django_db
 DESK = reverse("admin:referrals_riskcase_changelist")
