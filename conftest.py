@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
@@ -74,6 +75,17 @@ def browser_type_launch_args():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in the test's thread (LocaleMiddleware
+    activates, nothing deactivates); each test starts and ends in the default language."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits live in the cache; each test starts with none."""
     cache.clear()
@@ -108,3 +120,4 @@ def reference_data(transactional_db):
     from django.apps import apps
 
     importlib.import_module("referrals.migrations.0004_historical_rule_sets").load(apps, None)
+    importlib.import_module("referrals.migrations.0019_english_for_staff_content").load(apps, None)

@@ -16,6 +16,7 @@ from portal.kernel.personal_data import keyed_hash
 from . import rules
 from .identity import identity_signal_record
 from .models import Ambassador, IdentitySignal, ProgramState, Verification
+from .notifications import verification_decided_notify
 from .verifiers import get_verifier
 
 CONSENT_VERSION = "2026-11"
@@ -141,6 +142,7 @@ def verification_approve(*, verification, actor):
         before={"program_state": ProgramState.PENDING_VERIFICATION},
         after={"program_state": ambassador.program_state, "id_number": ambassador.masked_id_number},
     )
+    transaction.on_commit(lambda: verification_decided_notify(verification.pk))
     return verification
 
 
@@ -173,6 +175,7 @@ def _reject(verification, actor, reason):
         before={"status": Verification.Status.SUBMITTED},
         after={"status": verification.status},
     )
+    transaction.on_commit(lambda: verification_decided_notify(verification.pk))
     return verification
 
 

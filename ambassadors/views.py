@@ -15,6 +15,7 @@ from . import selectors, services
 from .decorators import ambassador_required
 from .forms import AlipayBindForm, VerificationForm
 from .models import Verification
+from .onboarding import onboarding_status, review_notice
 
 # Refused binding attempts allowed per hour: the refusal must not become a way
 # to test which Alipay accounts are bound.
@@ -92,13 +93,16 @@ def alipay_bind(request, ambassador):
 @login_required
 def account(request):
     ambassador = selectors.ambassador_of(request.user)
-    verifications = selectors.verifications_of(ambassador) if ambassador else []
+    verifications = list(selectors.verifications_of(ambassador)) if ambassador else []
+    latest = verifications[0] if verifications else None
     tokens = request.user.api_tokens.filter(revoked_at__isnull=True)
     return render(
         request,
         "ambassadors/account.html",
         {
             "ambassador": ambassador,
+            "status": onboarding_status(ambassador, latest) if ambassador else None,
+            "notice": review_notice(ambassador, latest) if ambassador else None,
             "verifications": verifications,
             "tokens": tokens,
             "now": timezone.now(),

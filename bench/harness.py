@@ -17,6 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = ["-h", "127.0.0.1", "-U", "postgres"]
 
 
+# Several people running benchmarks on one machine keep apart by environment variables: a prefix
+# for each database name, one Redis db for all, and an offset added to each server's port.
+def database_name(name):
+    return os.environ.get("BENCH_DATABASE_PREFIX", "") + name
+
+
+def redis_db(default):
+    return int(os.environ.get("BENCH_REDIS_DB", default))
+
+
+def port(default):
+    return default + int(os.environ.get("BENCH_PORT_OFFSET", "0"))
+
+
 @dataclass(frozen=True)
 class Setup:
     database: str

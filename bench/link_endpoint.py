@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "portal_bench"
-PORT = 8765
+DATABASE = harness.database_name("portal_bench")
+PORT = harness.port(8765)
 
-SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=14)
+SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=harness.redis_db(14))
 environment, manage, start_server = SETUP.environment, SETUP.manage, SETUP.start_server
 _millis = harness.millis
 

@@ -50,8 +50,8 @@ from bench import harness
 from portal.kernel.months import add_months, month_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "portal_bench_export"
-REDIS_DB = 10
+DATABASE = harness.database_name("portal_bench_export")
+REDIS_DB = harness.redis_db(10)
 AMBASSADORS = 5_000  # the payout sheets' rows are spread over these
 FAILED_SHARE = 50  # one withdrawal in 50 more failed in each payout month: not on the sheet
 BATCH = 5_000

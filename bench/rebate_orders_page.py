@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "portal_bench_orders"
-PORT = 8767
+DATABASE = harness.database_name("portal_bench_orders")
+PORT = harness.port(8767)
 LUA = ROOT / "bench" / "count_status.lua"
 CUSTOMERS = 20
 BATCH = 5_000
@@ -42,7 +42,7 @@ BATCH = 5_000
 # why that is the baseline of a logged-in page); the anonymous bare view's ratio is shown too.
 TARGET = 3
 
-SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=12)
+SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=harness.redis_db(12))
 environment, manage, start_server = SETUP.environment, SETUP.manage, SETUP.start_server
 django_setup, settle, stop_server = SETUP.django_setup, SETUP.settle, harness.stop_server
 _millis = harness.millis

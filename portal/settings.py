@@ -146,7 +146,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # cache is local memory and the broker is the database (the embedded shape).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache with one client per pool (portal/kernel/redis_cache.py).
+    CACHES = {"default": {"BACKEND": "portal.kernel.redis_cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
     # Sessions are read from Redis and written through to the database.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:

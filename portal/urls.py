@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
@@ -9,6 +10,7 @@ from referrals.attribution import views as referral_views
 from referrals.billing import views as referral_api
 from referrals.rebates import views as rebate_views
 
+from .kernel.admin import GroupAdmin
 from .shell import api, views
 from .shell.admin_login import admin_login
 
@@ -17,6 +19,11 @@ from .shell.admin_login import admin_login
 admin.site.login = admin_login
 admin.site.site_header = _("云大使 · 运营后台")
 admin.site.site_title = _("云大使运营后台")
+# Groups' permissions in the page's language (portal/kernel/admin_permissions.py).
+admin.site.unregister(Group)
+admin.site.register(Group, GroupAdmin)
+# The index opens with what waits on each desk (portal/shell/desks.py).
+admin.site.index_template = "admin/desk_index.html"
 
 center_patterns = [
     path("", views.home, name="home"),
@@ -50,6 +57,7 @@ urlpatterns = [
     path("api/v1/me/rebate-orders", api.rebate_orders, name="api_rebate_orders"),
     path("api/v1/me/customers", api.customers, name="api_customers"),
     path("api/v1/events", referral_api.events, name="api_events"),
+    path("api/v1/events/<path:event_id>", referral_api.event, name="api_event"),
     path("r/<str:code>", referral_views.follow, name="referral_follow"),
     path("welcome/", referral_views.welcome, name="customer_welcome"),
 ]

@@ -14,7 +14,7 @@ from portal.kernel.months import add_months, month_of
 from .attribution import services
 from .attribution.cookies import ReferralVisit
 from .attribution.visit_log import visit_log_append
-from .models import Product, RuleSet
+from .models import Activity, Product, RuleSet
 from .rebates.rule_sets import rule_set_publish
 from .rebates.services import OrderSnapshot, order_snapshot_apply
 
@@ -68,12 +68,24 @@ def load_orders(*, ambassador, account, staff):
     today = timezone.localdate()
     this_month = month_of(today)
     next_month = add_months(this_month, 1)
-    for month, rate in ((this_month, "0.25"), (next_month, "0.30")):
+    Activity.objects.get_or_create(
+        code="double11-flash", defaults={"name": "双 11 限时秒杀", "name_en": "Double 11 flash sale"}
+    )
+    # This month's rules in both languages; next month's in Chinese only, as staff may first publish them.
+    for month, rate, english in ((this_month, "0.25", True), (next_month, "0.30", False)):
         if not RuleSet.objects.filter(month=month).exists():
+            percent = int(Decimal(rate) * 100)
             rule_set = RuleSet.objects.create(
                 month=month,
                 title=f"{month.year} 年 {month.month} 月云大使返利规则",
-                summary=f"会员首购返利 {int(Decimal(rate) * 100)}%；500 元及以上的会员首购计入季度现金奖励。",
+                summary=f"会员首购返利 {percent}%；500 元及以上的会员首购计入季度现金奖励。",
+                title_en=f"Ambassador rebate rules for {month:%B %Y}" if english else "",
+                summary_en=(
+                    f"Member first purchases earn {percent}%; those of 500 yuan or more count towards the"
+                    " quarterly cash bonus."
+                )
+                if english
+                else "",
                 member_first_purchase_rate=Decimal(rate),
                 excluded_activities=["double11-flash"],
                 bonus_tiers=[{"min_orders": 5, "bonus": "300.00"}, {"min_orders": 20, "bonus": "1500.00"}],

@@ -5,6 +5,7 @@ import csv
 import io
 import tracemalloc
 import uuid
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -17,6 +18,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ambassadors.tests.factories import BoundAmbassadorFactory, UserFactory
 from payouts import exports, resources
@@ -28,6 +31,7 @@ from payouts.tax_records import tax_assess
 from payouts.withdrawals import withdrawal_request
 from portal.kernel import personal_data
 from portal.kernel.models import AuditEntry
+from portal.kernel.spreadsheets import spreadsheet_safe
 from portal.kernel.staff import FINANCE, staff_groups_sync
 
 from .helpers import paid_order
@@ -411,3 +415,56 @@ def test_the_csv_sheets_are_rows_only_with_the_rate_as_people_write_it(november)
     rows = csv_rows(written(tax_sheet_write, "2026-11", "csv", finance)[1])
     assert len(rows) == 3 and [row[7] for row in rows[1:]] == ["20%", "20%"]
     assert "合计" not in [row[0] for row in csv_rows(written(payout_sheet_write, "2026-11", "csv", finance)[1])]
+
+
+def test_xlsx_rows_are_the_xml_openpyxl_writes_for_the_same_cells():
+    """The data rows' XML is written by the portal, not by openpyxl's cell writer: the sheet and its
+    styles come out byte for byte as openpyxl writes the same values (text escaped and inline,
+    numbers, rates and times in their formats, illegal characters replaced, long text cut)."""
+    rows = [
+        ["2026-11", "W000000000001", "张三", "", Decimal("3000.00"), Decimal("0.2"), datetime(2026, 11, 3, 9, 0, 5)],
+        [" padded ", "a&b<c>d", "=SUM(A1)", "#N/A", Decimal("-12.50"), Decimal("0.45"), datetime(1899, 12, 31)],
+        ["bad\x01char", "x" * 40_000, None, "\tlead", Decimal("1E+3"), None, datetime(2026, 11, 30, 23, 59, 59)],
+        [7, 1.5, True, "-12.50", Decimal("0"), Decimal("0.03"), None],
+    ]
+
+    def book_bytes(write_rows):
+        book = openpyxl.Workbook(write_only=True)
+        worksheet = book.create_sheet(title="sheet")
+        worksheet.append(["header"] * 7)
+        write_rows(worksheet)
+        stream = io.BytesIO()
+        book.save(stream)
+        return stream.getvalue()
+
+    def by_openpyxl(worksheet):
+        """What the sheets wrote through openpyxl's own cells: one styled cell per column and kind."""
+        styled = {}
+        for values in rows:
+            cells = []
+            for column, value in enumerate(values):
+                if isinstance(value, str):
+                    value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", spreadsheet_safe(value))
+                elif isinstance(value, (Decimal, datetime)):
+                    cell = styled.get((column, type(value)))
+                    if cell is None:
+                        cell = styled[column, type(value)] = WriteOnlyCell(worksheet, value)
+                        cell.number_format = {
+                            Decimal: "0%" if column == 5 else "0.00",
+                            datetime: "yyyy-mm-dd hh:mm:ss",
+                        }[type(value)]
+                    cell.value = value
+                    value = cell
+                cells.append(value)
+            worksheet.append(cells)
+
+    def by_the_portal(worksheet):
+        exports._XlsxRows(worksheet, percent_columns=[5]).append(rows)
+
+    def parts(content):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return {name: archive.read(name) for name in ("xl/worksheets/sheet1.xml", "xl/styles.xml")}
+
+    theirs, ours = parts(book_bytes(by_openpyxl)), parts(book_bytes(by_the_portal))
+    assert b"W000000000001" in ours["xl/worksheets/sheet1.xml"]
+    assert ours == theirs

@@ -1,13 +1,20 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_permissions import TranslatedPermissionsMixin
 from .admin_read_only import ReadOnlyAdmin
 from .models import AuditEntry, User
 
 
+class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin):
+    """Registered in place of Django's by portal/urls.py: django.contrib.auth registers its own
+    after this app's admin module is loaded."""
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "uid", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "uid"]

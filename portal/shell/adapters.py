@@ -25,6 +25,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("customer_welcome")
         return super().get_signup_redirect_url(request)
 
+    def get_login_redirect_url(self, request):
+        """Staff work in the admin, not in the personal center: after a log-in without a
+        `next`, they land on the admin's index (its desks and their pending counts) instead
+        of the ambassador join pitch."""
+        if request.user.is_active and request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
+
     def get_client_ip(self, request):
         """The client's address, as the outermost trusted proxy saw it (ALLAUTH_TRUSTED_PROXY_COUNT).
 

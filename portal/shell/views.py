@@ -9,9 +9,11 @@ from django.views.decorators.http import require_POST
 from ambassadors import selectors as ambassador_selectors
 from ambassadors.decorators import ambassador_required
 from ambassadors.forms import CancelForm
+from ambassadors.onboarding import onboarding_checklist
 from payouts.forfeit import forfeit_preview
 from portal.kernel.api_tokens import api_token_create, api_token_revoke
 from portal.kernel.models import ApiToken
+from referrals.attribution.selectors import link_visited
 
 from .charts import NARROW, month_bars
 from .membership import membership_cancel
@@ -20,10 +22,14 @@ from .overview import overview_of
 
 @login_required
 def home(request):
-    """概览 (R12.1): onboarding until verified, then the rebates at a glance."""
+    """概览 (R12.1): the first steps' checklist on top until every step is done, then the
+    rebates at a glance."""
     ambassador = ambassador_selectors.ambassador_of(request.user)
     latest = ambassador_selectors.latest_verification_of(ambassador) if ambassador else None
     context = {"ambassador": ambassador, "latest_verification": latest}
+    if ambassador and not ambassador.cancelled_at:
+        shared = ambassador.verified_at is not None and link_visited(ambassador)
+        context["checklist"] = onboarding_checklist(ambassador, latest, shared=shared)
     if ambassador and ambassador.verified_at:
         overview = overview_of(ambassador)
         context |= {

@@ -9,6 +9,7 @@ setting (REFERRAL_ATTRIBUTION) plus, for a new kind, a class below.
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -52,7 +53,13 @@ MODELS = {"last_visit": LastVisitWins, "first_visit": FirstVisitWins}
 
 def attribution_model() -> AttributionModel:
     config = settings.REFERRAL_ATTRIBUTION
-    return MODELS[config["model"]](name=config["model"], window=timedelta(days=config["window_days"]))
+    return _attribution_model(config["model"], config["window_days"])
+
+
+@lru_cache(maxsize=8)
+def _attribution_model(name, window_days):
+    """Made once per setting: every link click asks for it."""
+    return MODELS[name](name=name, window=timedelta(days=window_days))
 
 
 def landing_url(requested, *, default, allowed_hosts, require_https):

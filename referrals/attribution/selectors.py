@@ -104,3 +104,8 @@ def invitation_of_customer(customer, *, now):
     if association is None or not association.ambassador.can_refer:
         return None
     return Invitation(inviter=association.ambassador.masked_legal_name)
+
+
+def link_visited(ambassador):
+    """Whether anyone has followed the ambassador's link yet: the checklist's last step."""
+    return Visit.objects.filter(ambassador=ambassador).exists()

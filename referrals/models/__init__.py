@@ -1,5 +1,5 @@
 from .bonus import QuarterlyBonus
-from .catalogue import NewsEntry, Product, RuleSet
+from .catalogue import Activity, NewsEntry, Product, RuleSet
 from .customers import Association, AssociationRefusal, CustomerProfile, EndReason, RefusalReason
 from .events import Event
 from .links import AppliedVisit, ReferralLink, Visit
@@ -7,6 +7,7 @@ from .orders import Order, OrderType, Reason, RebateChange, RiskVerdict
 from .risk import RiskCase
 
 __all__ = [
+    "Activity",
     "AppliedVisit",
     "Association",
     "AssociationRefusal",

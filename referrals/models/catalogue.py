@@ -19,6 +19,9 @@ class Product(models.Model):
 
     code = models.CharField(_("产品代码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(
+        _("英文名称"), max_length=100, blank=True, help_text=_("英文页面显示；留空则显示中文名称并标注“中文”。")
+    )
     category = models.CharField(_("类别"), max_length=20, choices=Category, default=Category.CLOUD)
 
     class Meta:
@@ -72,6 +75,10 @@ class RuleSet(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     title = models.CharField(_("标题"), max_length=100)
     summary = models.TextField(_("说明"), blank=True, help_text=_("发布时作为最新动态展示给云大使"))
+    title_en = models.CharField(
+        _("英文标题"), max_length=100, blank=True, help_text=_("英文页面显示；留空则显示中文并标注“中文”。")
+    )
+    summary_en = models.TextField(_("英文说明"), blank=True)
     member_first_purchase_rate = models.DecimalField(_("会员首购返利比例"), max_digits=5, decimal_places=4)
     new_purchase_rate = models.DecimalField(_("新购返利比例"), max_digits=5, decimal_places=4, default=0)
     renewal_rate = models.DecimalField(_("续费返利比例"), max_digits=5, decimal_places=4, default=0)
@@ -159,6 +166,10 @@ class NewsEntry(models.Model):
 
     title = models.CharField(_("标题"), max_length=100)
     body = models.TextField(_("内容"))
+    title_en = models.CharField(
+        _("英文标题"), max_length=100, blank=True, help_text=_("英文页面显示；留空则显示中文并标注“中文”。")
+    )
+    body_en = models.TextField(_("英文内容"), blank=True)
     published_at = models.DateTimeField(_("发布时间"), db_index=True)
     rule_set = models.OneToOneField(
         RuleSet, on_delete=models.PROTECT, null=True, blank=True, related_name="news", verbose_name=_("返利规则")
@@ -171,3 +182,22 @@ class NewsEntry(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Activity(models.Model):
+    """A billing promotion by its code, named for people: rule sets list the activities whose
+    orders earn nothing (R4.9) by code, and pages show these names instead."""
+
+    code = models.CharField(_("活动代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(
+        _("英文名称"), max_length=100, blank=True, help_text=_("英文页面显示；留空则显示中文名称并标注“中文”。")
+    )
+
+    class Meta:
+        verbose_name = _("促销活动")
+        verbose_name_plural = pgettext_lazy("plural", "促销活动")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"

@@ -17,7 +17,11 @@ class CustomerProfile(models.Model):
         PARTNER = "partner", _("合作伙伴客户")
 
     customer = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="customer_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="customer_profile",
+        verbose_name=_("客户"),
     )
     segment = models.CharField(_("客户类型"), max_length=10, choices=Segment, default=Segment.NORMAL)
     segment_as_of = models.DateTimeField(

@@ -86,8 +86,12 @@ class Order(models.Model):
     ambassador = models.ForeignKey(
         Ambassador, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("云大使")
     )
-    association = models.ForeignKey(Association, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
-    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("推广关联")
+    )
+    rule_set = models.ForeignKey(
+        RuleSet, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("返利规则")
+    )
     order_type = models.CharField(_("返利类型"), max_length=24, choices=OrderType, blank=True)
     rate = models.DecimalField(_("返利比例"), max_digits=5, decimal_places=4, default=0)
     rebate = models.DecimalField(_("返利"), max_digits=12, decimal_places=2, default=0)
@@ -142,7 +146,7 @@ class RebateChange(models.Model):
         REFUND = "refund", _("客户退款，按实际使用计算")
         REJUDGED = "rejudged", _("重新判定")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="rebate_changes")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="rebate_changes", verbose_name=_("订单"))
     cause = models.CharField(_("原因"), max_length=12, choices=Cause)
     before = models.DecimalField(_("变更前"), max_digits=12, decimal_places=2)
     after = models.DecimalField(_("变更后"), max_digits=12, decimal_places=2)

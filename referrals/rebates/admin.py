@@ -6,11 +6,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 from portal.kernel.errors import PortalError
-from referrals.models import NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
+from referrals.models import Activity, NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
 
 from .resources import ProductResource
 from .rule_sets import rule_set_correct, rule_set_draft_create, rule_set_publish
@@ -21,9 +22,9 @@ class ProductAdmin(ImportExportModelAdmin):
     """Edited here or imported from xlsx/csv (permission `import_product`)."""
 
     resource_classes = [ProductResource]
-    list_display = ["code", "name", "category"]
+    list_display = ["code", "name", "name_en", "category"]
     list_filter = ["category"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
     def export_action(self, request):
         """The export follows the change list's filters from the query string; one that is not a
@@ -62,7 +63,7 @@ class RuleSetAdmin(admin.ModelAdmin):
         else:
             rule_set_draft_create(rule_set=obj)
 
-    @admin.action(description=_("发布所选草稿"), permissions=["publish"])
+    @admin.action(description=gettext_lazy("发布所选草稿"), permissions=["publish"])
     def publish(self, request, queryset):
         for rule_set in queryset.filter(status=RuleSet.Status.DRAFT):
             try:
@@ -71,7 +72,7 @@ class RuleSetAdmin(admin.ModelAdmin):
             except PortalError as refusal:
                 messages.error(request, f"{rule_set}: {refusal.message}")
 
-    @admin.action(description=_("为所选规则创建修订草稿"), permissions=["publish"])
+    @admin.action(description=gettext_lazy("为所选规则创建修订草稿"), permissions=["publish"])
     def correct(self, request, queryset):
         for rule_set in queryset.filter(status=RuleSet.Status.PUBLISHED):
             draft = rule_set_correct(rule_set=rule_set, actor=request.user)
@@ -83,8 +84,16 @@ class RuleSetAdmin(admin.ModelAdmin):
 
 @admin.register(NewsEntry)
 class NewsEntryAdmin(admin.ModelAdmin):
-    list_display = ["published_at", "title", "rule_set"]
+    list_display = ["published_at", "title", "title_en", "rule_set"]
     readonly_fields = ["rule_set"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """Names for the promotion codes that rule sets exclude (R4.9), shown to ambassadors."""
+
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(RebateChange)

@@ -30,6 +30,8 @@ def rule_set_publish(*, rule_set, actor):
     NewsEntry.objects.create(
         title=rule_set.title,
         body=rule_set.summary or rule_set.title,
+        title_en=rule_set.title_en,
+        body_en=rule_set.summary_en or rule_set.title_en,
         published_at=rule_set.published_at,
         rule_set=rule_set,
     )
@@ -70,6 +72,8 @@ def rule_set_correct(*, rule_set, actor):
         version=_next_version(rule_set.month),
         title=rule_set.title,
         summary=rule_set.summary,
+        title_en=rule_set.title_en,
+        summary_en=rule_set.summary_en,
         member_first_purchase_rate=rule_set.member_first_purchase_rate,
         new_purchase_rate=rule_set.new_purchase_rate,
         renewal_rate=rule_set.renewal_rate,

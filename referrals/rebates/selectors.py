@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.money import ZERO, round_yuan
 from portal.kernel.months import add_months, month_of
-from referrals.models import NewsEntry, Order, QuarterlyBonus, Reason, RiskCase, RuleSet
+from referrals.models import Activity, NewsEntry, Order, QuarterlyBonus, Reason, RiskCase, RuleSet
 
 from .ledger_port import rebate_ledger
 
@@ -55,7 +55,7 @@ def rebate_status_filter(status):
 # What the list, its CSV and the API show of an order.
 LISTED_FIELDS = (
     "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
-    "product__code", "product__name", "customer__email", "customer__uid",
+    "product__code", "product__name", "product__name_en", "customer__email", "customer__uid",
 )  # fmt: skip
 
 
@@ -195,8 +195,18 @@ def rule_sets_for_ambassadors(*, today=None):
     published = RuleSet.objects.published().prefetch_related("rebate_products")
     current = published.filter(month__lte=this_month).order_by("-month", "-version").first()
     upcoming = published.filter(month=next_month).order_by("-version").first()
-    past = published.filter(month__lt=current.month) if current else published.none()
-    return {"current": current, "upcoming": upcoming, "past": list(past.order_by("-month", "-version"))}
+    past = list(published.filter(month__lt=current.month).order_by("-month", "-version")) if current else []
+    _name_excluded_activities([rule_set for rule_set in (current, upcoming, *past) if rule_set])
+    return {"current": current, "upcoming": upcoming, "past": past}
+
+
+def _name_excluded_activities(rule_sets):
+    """Each rule set's excluded activities as (code, Activity or None), in one query: pages
+    name a promotion, never show its bare code."""
+    codes = {code for rule_set in rule_sets for code in rule_set.excluded_activities}
+    named = Activity.objects.in_bulk(codes, field_name="code") if codes else {}
+    for rule_set in rule_sets:
+        rule_set.activities_excluded = [(code, named.get(code)) for code in rule_set.excluded_activities]
 
 
 def news():

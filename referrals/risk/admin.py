@@ -1,15 +1,21 @@
 """The risk desk (R9.3, R4.4): staff in the `risk` group review held and flagged
-cases and clear or confirm them, singly or in bulk, always with a reason. Every
-decision goes through `referrals.risk.services.risk_case_decide`, which audits it on the
-case and on each order it changes."""
+cases and clear or confirm them, on the case's own page or in bulk from the list,
+always with a reason. Every decision goes through
+`referrals.risk.services.risk_case_decide`, which locks the case, refuses a second
+decision and audits it on the case and on each order it changes."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from ambassadors.admin import AmbassadorAdmin
 from ambassadors.identity import same_person_group
@@ -22,7 +28,20 @@ from portal.kernel.errors import PortalError
 from portal.kernel.personal_data import mask_email
 from referrals.models import RiskCase, RiskVerdict
 
+from .evidence import case_evidence
 from .services import membership_blacklist, risk_case_decide
+
+
+class CaseDecisionForm(forms.Form):
+    """The case page's decision: one of the two verdicts, and the reason for the audit log."""
+
+    verdict = forms.ChoiceField(choices=[(RiskVerdict.CLEARED, ""), (RiskVerdict.CONFIRMED, "")])
+    reason = forms.CharField(
+        label=gettext_lazy("审核理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("记入审计日志和订单的审核记录。"),
+        error_messages={"required": gettext_lazy("请填写审核理由。")},
+    )
 
 
 class SignalKindFilter(admin.SimpleListFilter):
@@ -60,7 +79,7 @@ class RiskCaseAdmin(ReadOnlyAdmin):
         "order",
         "signal_labels",
         "linked_accounts",
-        "details",
+        "evidence",
         "opened_at",
         "decided_by",
         "decided_at",
@@ -71,6 +90,46 @@ class RiskCaseAdmin(ReadOnlyAdmin):
 
     def has_decide_permission(self, request):
         return request.user.has_perm("referrals.decide_riskcase")
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(require_POST(self.decide_view))
+        return [path("<int:pk>/decide/", decide, name="referrals_riskcase_decide"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The case page, with the decision form while the case is open."""
+        extra_context = (extra_context or {}) | {
+            "decision_form": CaseDecisionForm(),
+            "can_decide": self.has_decide_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, pk):
+        """Clear or confirm one case from its page; a refusal (no reason, already decided)
+        is a message and changes nothing."""
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        case = get_object_or_404(RiskCase, pk=pk)
+        form = CaseDecisionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(request, " ".join(errors), messages.ERROR)
+        else:
+            verdict = form.cleaned_data["verdict"]
+            try:
+                risk_case_decide(case=case, verdict=verdict, actor=request.user, reason=form.cleaned_data["reason"])
+            except PortalError as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
+            else:
+                done = _("已排除该案件的风险。") if verdict == RiskVerdict.CLEARED else _("已确认该案件无效。")
+                self.message_user(request, done, messages.SUCCESS)
+        return redirect(reverse("admin:referrals_riskcase_change", args=[case.pk]))
+
+    @admin.display(description=gettext_lazy("触发依据"))
+    def evidence(self, case):
+        found = case_evidence(case)
+        sentences = format_html_join("", "<p>{}</p>", ((sentence,) for sentence in found.sentences))
+        rows = format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', found.figures)
+        return format_html('{}<table class="evidence-figures"><tbody>{}</tbody></table>', sentences, rows)
 
     @admin.display(description=gettext_lazy("云大使"), ordering="ambassador__user__email")
     def ambassador_display(self, case):

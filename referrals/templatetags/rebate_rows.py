@@ -10,6 +10,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.bilingual import in_page_language
+
 register = template.Library()
 
 # (head, cell class, the cell's markup around its value or values)
@@ -65,7 +67,7 @@ def rebate_rows(rows):
                         order.placed_time,
                         order.customer_mask,
                         order.customer_number,
-                        order.product.name,
+                        in_page_language(order.product, "name")[0],
                         order.amount,
                         order.type_label,
                         order.rebate_status,

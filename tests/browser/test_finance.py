@@ -55,7 +55,7 @@ def log_in(browser, live_server, email):
     page.get_by_label("电子邮件").fill(email)
     page.get_by_label("密码").first.fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/center/$"))  # staff too: the admin is one link away
+    expect(page).to_have_url(re.compile(r"/admin/$"))  # staff land on the admin
     return page
 
 

@@ -51,7 +51,7 @@ def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_review
     page.get_by_role("button", name="加入云大使").click()
     expect(page.get_by_text("欢迎加入云大使")).to_be_visible()
     screenshot(page, "03-joined")
-    page.get_by_role("link", name="去认证").click()
+    page.get_by_role("link", name="去实名认证").click()
     page.get_by_label("真实姓名").fill("王小明")
     page.get_by_label("身份证号").fill("440304199001011234")
     page.get_by_label("手机号").fill("13912345678")
@@ -86,7 +86,8 @@ def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_review
 
     # The ambassador sees the verified identity, masked, and binds Alipay.
     page.goto(f"{base}/center/account/")
-    expect(page.get_by_text("已实名认证").first).to_be_visible()
+    expect(page.get_by_text("实名认证已于").first).to_be_visible()  # the review's outcome, on the page
+    expect(page.get_by_text("待绑定支付宝").first).to_be_visible()
     expect(page.get_by_text("王**").first).to_be_visible()
     screenshot(page, "07-account-verified")
     page.get_by_role("link", name="绑定支付宝").click()

@@ -1,7 +1,7 @@
 """Personal data: encrypted at rest, hashed for matching, masked on screen, keys rotatable."""
 
 import pytest
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.core.exceptions import FieldError
 from django.db import connection
 
@@ -138,3 +138,35 @@ def test_billings_identity_values_have_the_portals_canonical_forms():
     assert personal_data.normalise_payment_account("+86 138-0013-8000") == "13800138000"
     assert personal_data.normalise_device_id("  device-1\n") == "device-1"
     assert personal_data.normalise_address("  北京市 朝阳区\tAbc  Road ") == "北京市 朝阳区 abc road"
+
+
+def test_a_token_read_again_is_not_decrypted_again(settings, monkeypatch):
+    """Every logged-in request loads its ambassador's encrypted columns: the same tokens, decrypted
+    once per process and then remembered."""
+    settings.PERSONAL_DATA_KEYS = [Fernet.generate_key().decode()]
+    token, another = personal_data.encrypt(PHONE), personal_data.encrypt("13900000000")
+    opened = []
+    fernet = personal_data._fernet
+
+    def counted(keys):
+        opened.append(keys)
+        return fernet(keys)
+
+    monkeypatch.setattr(personal_data, "_fernet", counted)
+    assert [personal_data.decrypt(token) for _ in range(3)] == [PHONE] * 3
+    assert len(opened) == 1
+    assert personal_data.decrypt(another) == "13900000000"
+    assert len(opened) == 2  # another token is decrypted
+
+
+def test_a_remembered_value_is_not_read_once_its_key_is_gone(settings):
+    """The keys are part of what is remembered: without the key, the token decrypts to nothing."""
+    old = Fernet.generate_key().decode()
+    settings.PERSONAL_DATA_KEYS = [old]
+    token = personal_data.encrypt(PHONE)
+    assert personal_data.decrypt(token) == PHONE
+    settings.PERSONAL_DATA_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(InvalidToken):
+        personal_data.decrypt(token)
+    settings.PERSONAL_DATA_KEYS = [Fernet.generate_key().decode(), old]  # rotated: the old key still reads
+    assert personal_data.decrypt(token) == PHONE

@@ -143,3 +143,28 @@ def test_a_refused_decision_is_shown_without_a_success_message(client):
     assert "成功" not in page
     waiting.refresh_from_db()
     assert waiting.status == "rejected"
+
+
+def test_staff_land_on_the_admin_after_logging_in(client):
+    """Staff work in the admin: a log-in without `next` sends them there, not to the join pitch."""
+    staff = UserFactory(email="clerk@example.com", is_staff=True)
+    staff.set_password(PASSWORD)
+    staff.save()
+    answer = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    assert answer.url == reverse("admin:index")
+
+
+def test_ambassadors_land_on_the_center_after_logging_in(client, user):
+    answer = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert answer.url == reverse("center:home")
+
+
+def test_a_staff_next_url_still_wins(client):
+    staff = UserFactory(email="ops2@example.com", is_staff=True)
+    staff.set_password(PASSWORD)
+    staff.save()
+    answer = client.post(
+        reverse("account_login") + "?next=/center/account/", {"login": staff.email, "password": PASSWORD}
+    )
+    assert answer.url == "/center/account/"

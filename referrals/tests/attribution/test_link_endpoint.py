@@ -265,3 +265,25 @@ def test_cookie_value_helper_round_trips(rf, code):
     visit = referral_from_request(request)
     assert (visit.code, visit.visit_id) == (code, "7d9c1e0c-5b8a-4b53-9a0e-4f1f6f2f8f30")
     assert abs((visit.visited_at - now).total_seconds()) < 1
+
+
+def test_the_referral_cookie_is_signed_as_djangos_timestamp_signer_signs_it(settings):
+    """The link's signer works out its key once; the cookie is the one Django would sign, and a
+    cookie signed under a secret since rotated into the fallbacks is still read (R3.3)."""
+    from referrals.attribution.cookies import REFERRAL_SALT, referral_from_request
+
+    moment = timezone.now()
+    with time_machine.travel(moment, tick=False):
+        value = referral_cookie_value("abc", "7d9c1e0c-5b8a-4b53-9a0e-4f1f6f2f8f30", moment)
+        expected = signing.TimestampSigner(salt=REFERRAL_SALT).sign_object(
+            {"c": "abc", "v": "7d9c1e0c-5b8a-4b53-9a0e-4f1f6f2f8f30", "t": moment.timestamp()}
+        )
+        assert value == expected
+        request = Client().get("/").wsgi_request
+        request.COOKIES[REFERRAL_COOKIE] = value
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "a-new-secret-key-" + "y" * 40
+        assert referral_from_request(request).code == "abc"
+        assert referral_cookie_value("abc", "7d9c1e0c-5b8a-4b53-9a0e-4f1f6f2f8f30", moment) != value  # the new secret
+        settings.SECRET_KEY_FALLBACKS = []
+        assert referral_from_request(request) is None  # the old secret is gone: refused

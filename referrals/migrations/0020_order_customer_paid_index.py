@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ambassadors', '0009_verification_full_identity_permission'),
-        ('referrals', '0017_order_reasons_of_their_own'),
+        ('referrals', '0019_english_for_staff_content'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
