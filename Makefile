@@ -65,6 +65,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/link_endpoint.py --write-through
 	$(PY) bench/rebate_orders_page.py
 	$(PY) bench/events_ingest.py
+	$(PY) bench/redecision_history.py
 	$(PY) bench/payout_export.py
 	$(PY) -m bench.settlement
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -23,6 +23,8 @@ from referrals.attribution.services import customer_segment_set
 from referrals.models import Event, Product
 from referrals.rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
 
+from . import batches
+from .batches import EVENTS_PER_BATCH
 from .identity import KINDS, identity_stored, signal_hash
 from .schema import Envelope, EventInvalid, json_text, parse_event
 
@@ -165,36 +167,57 @@ def retry_delay(failures: int) -> timedelta:
     return min(RETRY_FIRST_DELAY * 2 ** min(failures - 1, 16), RETRY_LONGEST_DELAY)
 
 
-def events_process(*, limit=None):
-    """Apply the events that are due, oldest first, each in its own transaction;
-    returns how many succeeded.
+def events_process(*, limit=None, batch_size=EVENTS_PER_BATCH):
+    """Apply the events that are due, oldest first, `batch_size` to a transaction
+    (referrals/billing/batches.py); returns how many succeeded.
 
-    Workers take different events (SKIP LOCKED). An event that fails waits
-    `retry_delay` before it is due again, whichever run or wake-up comes first,
-    and is marked failed after MAX_ATTEMPTS, for staff to retry from the
-    admin (`events_retry`); it is never dropped."""
-    done = 0
-    while limit is None or done < limit:
-        with transaction.atomic():
-            event = (
-                Event.objects.select_for_update(skip_locked=True)
-                .filter(status=Event.Status.RECEIVED, next_attempt_at__lte=timezone.now())
-                .order_by("next_attempt_at", "pk")
-                .first()
-            )
-            if event is None:
-                break
-            done += _apply(event)
+    Workers take different events (SKIP LOCKED). An event that fails rolls back
+    alone, waits `retry_delay` before it is due again, whichever run or wake-up
+    comes first, and is marked failed after MAX_ATTEMPTS, for staff to retry from
+    the admin (`events_retry`); it is never dropped."""
+    done = taken = 0
+    while limit is None or taken < limit:
+        size = batch_size if limit is None else min(batch_size, limit - taken)
+        try:
+            claimed, succeeded = _batch_apply(size)
+        except DatabaseError:  # the batch's own transaction failed: each event alone instead
+            logger.exception("a batch of events failed; applying them one by one")
+            claimed, succeeded = _batch_apply(size, one_by_one=True)
+        if not claimed:
+            break
+        taken, done = taken + claimed, done + succeeded
     return done
 
 
-def _apply(event):
+def _batch_apply(size, *, one_by_one=False):
+    """One transaction: claim up to `size` events, read what they name, lock their customers,
+    apply each in a savepoint; returns (claimed, succeeded)."""
+    if one_by_one and size > 1:
+        claimed = succeeded = 0
+        for _ in range(size):
+            one, ok = _batch_apply(1)
+            if not one:
+                break
+            claimed, succeeded = claimed + one, succeeded + ok
+        return claimed, succeeded
+    with transaction.atomic():
+        events = batches.events_claim(size)
+        envelopes, references = batches.references_load(events)
+        batches.customers_lock(references.accounts.values())
+        for event in events:
+            _attempt(event, envelopes[event.pk], references)
+        Event.objects.bulk_update(events, ["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
+    return len(events), sum(event.status == Event.Status.PROCESSED for event in events)
+
+
+def _attempt(event, envelope, references):
+    """Apply one event in its own savepoint and record the outcome on it (saved by the caller)."""
     event.attempts += 1
     try:
         with transaction.atomic():
-            envelope = parse_event(event.body.encode())
+            envelope = envelope or parse_event(event.body.encode())
             created = datetime.fromtimestamp(envelope.created, tz=UTC) if envelope.created else None
-            event.result = APPLY[envelope.type](envelope.data, created=created)
+            event.result = APPLY[envelope.type](envelope.data, created=created, references=references)
         event.status = Event.Status.PROCESSED
         event.processed_at = timezone.now()
         event.error = ""
@@ -205,8 +228,6 @@ def _apply(event):
             event.status = Event.Status.FAILED
         else:
             event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
-    event.save(update_fields=["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
-    return event.status == Event.Status.PROCESSED
 
 
 @transaction.atomic
@@ -226,9 +247,9 @@ def events_retry(*, event_ids, actor):
     return retried
 
 
-def _customer_updated(data, created=None):
+def _customer_updated(data, created=None, references=None):
     """`identity` holds stored values (`referrals.billing.identity`): keyed hashes."""
-    customer = get_user_model().objects.filter(uid=data["customer"]).first()
+    customer = (references or batches.References()).account(data["customer"])
     _references_require("customer.updated", customer_known=customer is not None)
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
@@ -238,10 +259,11 @@ def _customer_updated(data, created=None):
     return {"customer": data["customer"], "orders_rejudged": rejudged}
 
 
-def _order_updated(data, created=None):  # snapshots carry their own version
+def _order_updated(data, created=None, references=None):  # snapshots carry their own version
     order = data  # the parsed snapshot
-    product = Product.objects.filter(code=order["product"]).first()
-    customer = get_user_model().objects.filter(uid=order["customer"]).first()
+    references = references or batches.References()
+    product = references.product(order["product"])
+    customer = references.account(order["customer"])
     _references_require("order.updated", customer_known=customer is not None, product_known=product is not None)
     snapshot = OrderSnapshot(
         billing_id=order["id"],

@@ -112,6 +112,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["ambassador", "-placed_at", "-id"], name="order_ambassador_newest"),
             models.Index(fields=["customer", "placed_at"]),
+            # A customer's orders paid before or after a moment, at any length of history.
+            models.Index(fields=["customer", "paid_at"], name="order_customer_paid"),
         ]
 
     def __str__(self):

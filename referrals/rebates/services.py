@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from ambassadors.identity import shared_signal_kinds
@@ -26,7 +26,7 @@ from referrals.models import (
     RuleSet,
 )
 
-from . import rules
+from . import redecision, rules
 from .ledger_port import rebate_ledger
 from .selectors import rebates_held_for
 
@@ -65,13 +65,14 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
     customer_profile_locked(snapshot.customer)  # one customer's orders are judged one at a time
     order = (
         Order.objects.select_for_update(of=("self",))
-        .select_related("rule_set")
+        .select_related("rule_set", "product")
         .filter(billing_id=snapshot.billing_id)
         .first()
     )
     if order is not None and order.version >= snapshot.version:
         return {"order": snapshot.billing_id, "applied": False, "stored_version": order.version}
     order = order or Order(billing_id=snapshot.billing_id)
+    contribution_before = _contribution(order) if order.pk else None
     previous_refund = order.refunded_amount if order.pk else Decimal("0")
     was_paid = bool(order.pk) and _paid(order)
     for field in (
@@ -92,19 +93,38 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
     elif _paid(order) and not was_paid:
         cause = RebateChange.Cause.PAYMENT
     order_decide(order, cause=cause, today=today)
-    # A payment can change what the customer's other unsettled orders are (R1.3, R2.1).
-    others = (
-        Order.objects.filter(customer=order.customer)
-        .exclude(pk=order.pk)
-        .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today or timezone.localdate()))
-    )
-    for other in others.select_for_update().order_by("placed_at"):
-        order_decide(other, cause=RebateChange.Cause.REJUDGED, today=today)
+    # A payment can change what the customer's other unsettled orders are (R1.3, R2.1):
+    # only those placed or paid from its time on (referrals/rebates/redecision.py).
+    since = redecision.changed_since(contribution_before, _contribution(order))
+    if since is not None:
+        others = (
+            Order.objects.filter(customer=order.customer)
+            .exclude(pk=order.pk)
+            .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today or timezone.localdate()))
+            .filter(Q(placed_at__gte=since) | Q(paid_at__gte=since))
+        )
+        for other in others.select_for_update().order_by("placed_at"):
+            order_decide(other, cause=RebateChange.Cause.REJUDGED, today=today)
     return {"order": order.billing_id, "applied": True, "reason": order.reason, "rebate": str(order.rebate)}
 
 
+PAID_STATUSES = (Order.Status.PAID, Order.Status.REFUNDED)
+
+
 def _paid(order):
-    return order.paid_at is not None and order.status in (Order.Status.PAID, Order.Status.REFUNDED)
+    return order.paid_at is not None and order.status in PAID_STATUSES
+
+
+def _contribution(order):
+    return redecision.contribution_of(
+        status=order.status,
+        paid_at=order.paid_at,
+        amount=order.amount,
+        trial=order.trial,
+        product_id=order.product_id,
+        category=order.product.category,
+        paid_statuses=PAID_STATUSES,
+    )
 
 
 def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
@@ -237,20 +257,27 @@ def _paid_before(customers, moment):
 
 def _customer_facts(order):
     """R1.3: newness at the moment the order was placed; R2.1: the first purchase
-    is the first *paid*, so the slot is judged by payment time. One query for
-    the three facts of the customer's own earlier orders."""
+    is the first *paid*, so the slot is judged by payment time. One query for the
+    segment and the three facts of the customer's own earlier orders, each an
+    EXISTS that stops at the first match (index `order_customer_paid`), so a
+    long history costs no more than a short one."""
     paid_reference = max(order.paid_at or order.placed_at, order.placed_at)
     earlier = _paid_before([order.customer], paid_reference).exclude(pk=order.pk)
-    figures = earlier.aggregate(
-        old=Count("pk", filter=Q(paid_at__lt=order.placed_at, product__category=Product.Category.CLOUD)),
-        slot=Count("pk", filter=~Q(product__category=Product.Category.DOMAIN)),
-        product=Count("pk", filter=Q(product=order.product)),
+    segment, old, slot, product = (
+        CustomerProfile.objects.filter(customer=order.customer)
+        .annotate(
+            old=Exists(earlier.filter(paid_at__lt=order.placed_at, product__category=Product.Category.CLOUD)),
+            slot=Exists(earlier.exclude(product__category=Product.Category.DOMAIN)),
+            product=Exists(earlier.filter(product=order.product)),
+        )
+        .values_list("segment", "old", "slot", "product")
+        .get()
     )
     return rules.CustomerFacts(
-        segment=CustomerProfile.objects.values_list("segment", flat=True).get(customer=order.customer),
-        old=figures["old"] > 0,
-        first_purchase_slot_taken=figures["slot"] > 0,
-        product_bought_before=figures["product"] > 0,
+        segment=segment,
+        old=old,
+        first_purchase_slot_taken=slot,
+        product_bought_before=product,
         same_person_slot_taken=_same_person_slot_taken(order),
     )
 

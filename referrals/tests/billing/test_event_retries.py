@@ -37,10 +37,10 @@ def failing_while(monkeypatch, broken):
     """Order events fail while `broken()` is true, and are applied as usual after."""
     apply = events.APPLY["order.updated"]
 
-    def flaky(data, created=None):
+    def flaky(data, **context):
         if broken():
             raise OperationalError("server closed the connection unexpectedly")
-        return apply(data, created=created)
+        return apply(data, **context)
 
     monkeypatch.setitem(events.APPLY, "order.updated", flaky)
 

@@ -44,7 +44,7 @@ def read_event(client, event_id, *, signed_id=None, **signing):
 
 
 def failing(monkeypatch, event_type, error):
-    def broken(data, created=None):
+    def broken(data, **context):
         raise error(data)
 
     monkeypatch.setitem(events.APPLY, event_type, broken)

@@ -1,0 +1,102 @@
+"""Applying billing's events in batches: many events in one transaction, their accounts and
+products read with one query each, their customers locked up front in one order.
+
+`events_process` (referrals/billing/services.py) claims a batch of due events and applies them
+one after another, in the order they are due, each inside its own savepoint: one customer's
+events keep their order, and an event that fails rolls back alone and is retried on the
+schedule of docs/ARCHITECTURE.md while the others commit. Every decision is the one the event
+would get alone: the same services decide each order.
+
+Two workers take different events (SKIP LOCKED). A customer with events in both batches is
+applied by one worker after the other commits: each locks its customers' profiles and their
+ambassadors' rows before applying anything, always in the order of their ids, so two batches
+never wait on each other in a circle. The price: two batches whose customers share an
+ambassador run one after the other (docs/PERFORMANCE.md).
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from ambassadors.models import Ambassador
+from referrals.models import Association, CustomerProfile, Event, Product
+
+from .schema import EventInvalid, parse_event
+
+# Events per transaction: large enough that the commit and the reads are shared, small enough
+# that a batch holds its customers' and their ambassadors' locks for well under a second.
+EVENTS_PER_BATCH = 20
+
+
+def events_claim(size):
+    """Up to `size` due events, oldest first, locked for this transaction (SKIP LOCKED)."""
+    return list(
+        Event.objects.select_for_update(skip_locked=True)
+        .filter(status=Event.Status.RECEIVED, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at", "pk")[:size]
+    )
+
+
+@dataclass
+class References:
+    """The accounts and products a batch's events name, read with one query each.
+
+    An event whose body does not parse names nothing here: it fails on its own when applied."""
+
+    accounts: dict = field(default_factory=dict)  # uid as text: the account
+    products: dict = field(default_factory=dict)  # code: the product
+
+    def account(self, uid):
+        uid = str(uid)
+        if uid not in self.accounts:
+            self.accounts[uid] = get_user_model().objects.filter(uid=uid).first()
+        return self.accounts[uid]
+
+    def product(self, code):
+        if code not in self.products:
+            self.products[code] = Product.objects.filter(code=code).first()
+        return self.products[code]
+
+
+def references_load(events):
+    """What the events refer to, and each event's parsed envelope (None when it does not parse)."""
+    envelopes, uids, codes = {}, set(), set()
+    for event in events:
+        try:
+            envelope = parse_event(event.body.encode())
+        except EventInvalid:
+            envelopes[event.pk] = None
+            continue
+        envelopes[event.pk] = envelope
+        data = envelope.data
+        uids.add(str(data["customer"]))
+        if envelope.type == "order.updated":
+            codes.add(data["product"])
+    references = References(
+        accounts={str(account.uid): account for account in get_user_model().objects.filter(uid__in=uids)},
+        products={product.code: product for product in Product.objects.filter(code__in=codes)},
+    )
+    references.accounts |= {uid: None for uid in uids - set(references.accounts)}
+    references.products |= {code: None for code in codes - set(references.products)}
+    return envelopes, references
+
+
+def customers_lock(accounts):
+    """Lock the customers' profiles, then the ambassadors of their associations (whose ledger
+    rows their rebates post to), each in the order of their ids, before any event is applied:
+    two batches never hold one of these while waiting for another the other holds. A customer
+    without a profile yet gets it, locked, when its event is applied, as it would alone."""
+    ids = sorted({account.pk for account in accounts if account is not None})
+    if not ids:
+        return
+    list(CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id").values("pk"))
+    ambassadors = Association.objects.filter(customer_id__in=ids).values("ambassador_id")
+    list(Ambassador.objects.select_for_update().filter(pk__in=ambassadors).order_by("pk").values("pk"))
+
+
+def in_savepoint(function, *args, **kwargs):
+    """Run `function` in a savepoint: its failure rolls back its own writes only."""
+    with transaction.atomic():
+        return function(*args, **kwargs)

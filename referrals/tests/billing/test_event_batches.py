@@ -1,0 +1,128 @@
+"""Events applied many to a transaction (referrals/billing/batches.py): a failing event fails
+alone, keeps the retry schedule, and two workers share a backlog on PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import IntegrityError, OperationalError
+
+from ambassadors.tests.factories import UserFactory
+from referrals.billing import services as events
+from referrals.billing.services import events_process
+from referrals.models import Event, Order
+from referrals.tests.event_streams import NOW, START, events_store, stream_events
+
+pytestmark = pytest.mark.django_db
+
+
+def paid_orders(customers, count, start=START):
+    """`count` orders for these customers in turn, an hour apart, each sent unpaid and then paid."""
+    steps = []
+    for number in range(count):
+        steps.append(
+            {"step": "order", "customer": number % len(customers), "placed": start + timedelta(hours=number)}
+            | {"product": "ecs", "kind": "new", "billing": "prepaid", "trial": False, "amount": "1000.00"}
+            | {"paid_after": None}
+        )
+        steps.append({"step": "pay", "order": number, "paid_after": timedelta(minutes=5)})
+    return stream_events(steps, customers)
+
+
+@pytest.fixture
+def customers(db):
+    return [UserFactory() for _ in range(4)]
+
+
+def test_an_event_that_fails_in_a_batch_rolls_back_alone_and_waits_its_retry(customers, monkeypatch):
+    apply = events.APPLY["order.updated"]
+
+    def fails_after_writing(data, **context):
+        result = apply(data, **context)
+        if data["id"] == "ord-002":
+            raise IntegrityError("a conflict in the middle of the batch")
+        return result
+
+    monkeypatch.setitem(events.APPLY, "order.updated", fails_after_writing)
+    with time_machine.travel(NOW, tick=False):
+        events_store(paid_orders(customers, 5))
+        assert events_process(batch_size=50) == 8  # the two snapshots of ord-002 fail, the 8 others commit
+    assert sorted(Order.objects.values_list("billing_id", flat=True)) == ["ord-000", "ord-001", "ord-003", "ord-004"]
+    failed = Event.objects.filter(status=Event.Status.RECEIVED)
+    assert [(event.attempts, event.next_attempt_at, event.error) for event in failed] == [
+        (1, NOW + timedelta(seconds=15), "IntegrityError: a conflict in the middle of the batch")
+    ] * 2
+    assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 8
+
+    monkeypatch.setitem(events.APPLY, "order.updated", apply)  # fixed: the next try after 15 s applies them
+    with time_machine.travel(NOW + timedelta(seconds=14), tick=False):
+        assert events_process() == 0
+    with time_machine.travel(NOW + timedelta(seconds=15), tick=False):
+        assert events_process() == 2
+    assert Order.objects.get(billing_id="ord-002").status == "paid"
+
+
+def test_an_event_whose_body_no_longer_parses_fails_alone(customers):
+    with time_machine.travel(NOW, tick=False):
+        events_store(paid_orders(customers, 3))
+        Event.objects.filter(pk="evt_00002").update(body="{not json")
+        assert events_process(batch_size=50) == 5
+    broken = Event.objects.get(pk="evt_00002")
+    assert (broken.status, broken.attempts, broken.error.startswith("EventInvalid")) == ("received", 1, True)
+
+
+def test_a_batch_whose_transaction_fails_is_applied_one_event_at_a_time(customers, monkeypatch):
+    """The batch's own statements failing (here its locks, once) costs no event an attempt."""
+    from referrals.billing import batches
+
+    lock, failures = batches.customers_lock, []
+
+    def fails_once(accounts):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("could not obtain lock")
+        return lock(accounts)
+
+    monkeypatch.setattr(batches, "customers_lock", fails_once)
+    with time_machine.travel(NOW, tick=False):
+        events_store(paid_orders(customers, 4))
+        assert events_process(batch_size=50) == 8
+    assert failures == [1]
+    assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 8
+
+
+def test_limit_counts_the_events_taken(customers):
+    """A task takes at most `limit` events, whatever the batch size, and leaves the rest."""
+    with time_machine.travel(NOW, tick=False):
+        events_store(paid_orders(customers, 10))
+        assert events_process(limit=7, batch_size=3) == 7
+    assert Event.objects.filter(status=Event.Status.RECEIVED).count() == 13
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decide_as_alone(reference_data):
+    """Customers spread over every batch, half of them associated (their rebates lock the
+    ambassador's ledger rows): no event fails or waits, and each customer's first purchase is
+    the earliest paid order whatever the order the workers took them in (R2.1). (A settled
+    order is final, R7.1: had they settled, the order of arrival would decide.)"""
+    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+    from portal.tests.threads import run_together
+    from referrals.attribution.services import association_apply
+    from referrals.tests.visits import visit_to
+
+    ambassador = VerifiedAmbassadorFactory()
+    customers = [UserFactory() for _ in range(6)]
+    start = NOW - timedelta(days=5)  # none settled yet, so a later payment re-decides them (R7.1)
+    for customer in customers[::2]:
+        association_apply(customer=customer, visit=visit_to(ambassador, at=start - timedelta(days=1)), now=start)
+    with time_machine.travel(NOW, tick=False):
+        events_store(paid_orders(customers, 60, start))
+        run_together(*[lambda: events_process(batch_size=7)] * 3)
+    assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 120
+    assert set(Order.objects.values_list("status", "version")) == {("paid", 2)}
+    for customer in customers[::2]:
+        first = Order.objects.filter(customer=customer, order_type="member_first_purchase")
+        assert list(first.values_list("billing_id", flat=True)) == [
+            Order.objects.filter(customer=customer).order_by("paid_at").first().billing_id
+        ]
