@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ambassadors', '0009_verification_full_identity_permission'),
-        ('referrals', '0019_english_for_staff_content'),
+        ('referrals', '0020_visit_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
