@@ -19,7 +19,7 @@ Bypassing import-export's formats bypasses their escaping too, so every text cel
 with the portal's one function (`portal.kernel.spreadsheets.spreadsheet_safe`). Full names and ID
 numbers are written only for holders of `payouts.export_full_id_numbers`, and such an export is
 audited before its first row is written: a download cut off half way is on record too
-(DESIGN.md: that access is logged).
+(the design: that access is logged).
 
 Outside a request (a benchmark, a command):
     with open("payouts.xlsx", "wb") as stream:

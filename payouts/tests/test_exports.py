@@ -206,7 +206,7 @@ def test_the_tax_sheet_as_xlsx_opens_with_numbers(november):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_cell_that_would_be_a_formula_is_written_as_text(fmt):
-    """STYLE.md: a finance export never lets a cell start with "=" (nor + - @)."""
+    """A finance export never lets a cell start with "=" (nor + - @)."""
     ambassador = BoundAmbassadorFactory(legal_name="=HYPERLINK(1)")
     paid_withdrawal(ambassador, "10.00", "2026-11-10 10:00", order_id="@SUM(1)")
     for user, name in [(staff_in(FINANCE), "'=HYPERLINK(1)"), (exporter_without_identities(), "'=************")]:

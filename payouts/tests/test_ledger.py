@@ -1,4 +1,4 @@
-"""The ledger is append-only (DESIGN.md): the ORM refuses changes, PostgreSQL's trigger
+"""The ledger is append-only (the design's rule): the ORM refuses changes, PostgreSQL's trigger
 refuses raw SQL, and a cause cannot be posted twice."""
 
 from decimal import Decimal

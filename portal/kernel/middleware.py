@@ -7,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 
 def null_characters_welcome(view):
     """Marks a view that answers every URL alike and cleans what it keeps itself, so a NUL in its
-    URL is its to handle (the exclusive link: every code gets the same 302, DESIGN.md)."""
+    URL is its to handle (the exclusive link: every code gets the same 302)."""
     view.null_characters_welcome = True
     return view
 

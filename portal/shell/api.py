@@ -1,4 +1,4 @@
-"""The read-only JSON API for ambassadors (DESIGN.md, "Ambassador API"): the
+"""The read-only JSON API for ambassadors (its contract: docs/ARCHITECTURE.md, "The ambassador API"): the
 same selectors as the pages, scoped to the caller, by session or token."""
 
 from functools import wraps

@@ -1,5 +1,5 @@
 """Changes of membership that reach across apps, composed here because
-`ambassadors` may not import the apps above it (DESIGN.md)."""
+`ambassadors` may not import the apps above it (docs/ARCHITECTURE.md)."""
 
 from django.db import transaction
 

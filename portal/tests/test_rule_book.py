@@ -253,3 +253,17 @@ def test_numbers_names_and_ranges():
     assert sections_in("R4 and R12, not R4.1") == {"R4", "R12"}
     assert clauses_in_name("test_r4_10_refunded_and_r8_3_listed") == {"R4.10", "R8.3"}
     assert clauses_in_name("test_r1_a_customer") == set()
+
+
+def test_nothing_cites_a_document_the_repository_does_not_hold():
+    """The program's design, style and stack notes live outside the repository: a clone has
+    none of them, so no code, test or doc names them as its reference."""
+    outside = re.compile(r"\b(DESIGN|STYLE|STACK-NOTES)\.md\b")
+    files = [
+        path
+        for pattern in ("*.py", "*.md", "*.html")
+        for path in ROOT.rglob(pattern)
+        if not {".venv", "node_modules", "artifacts", ".git"} & set(path.relative_to(ROOT).parts)
+    ]
+    citing = sorted(p.relative_to(ROOT).as_posix() for p in files if outside.search(p.read_text(encoding="utf-8")))
+    assert not citing, f"these cite a document outside the repository: {citing}"

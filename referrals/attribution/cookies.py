@@ -1,4 +1,4 @@
-"""The two cookies of the exclusive link (DESIGN.md, "Exclusive link").
+"""The two cookies of the exclusive link (the exclusive link's contract, docs/ARCHITECTURE.md).
 
 The referral cookie carries the visit (link code, visit id), signed with its
 own salt; its signing time is the visit time, and it is refused after the

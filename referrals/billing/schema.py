@@ -1,4 +1,4 @@
-"""What the billing platform may send (DESIGN.md, events API), checked field by field.
+"""What the billing platform may send (the events API's contract, docs/ARCHITECTURE.md), checked field by field.
 
 `parse_event` turns a raw body into plain values or raises `EventInvalid`
 with every bad field named; nothing here touches the database.

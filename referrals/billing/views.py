@@ -1,4 +1,4 @@
-"""JSON endpoints: the billing platform's events API (DESIGN.md)."""
+"""JSON endpoints: the billing platform's events API (its contract: docs/ARCHITECTURE.md)."""
 
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt

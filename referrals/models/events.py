@@ -1,4 +1,4 @@
-"""Events received from billing, kept once each (DESIGN.md, events API)."""
+"""Events received from billing, kept once each (the events API's contract, docs/ARCHITECTURE.md)."""
 
 from django.db import models
 from django.utils import timezone

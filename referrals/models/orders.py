@@ -63,7 +63,7 @@ class Order(models.Model):
         REFUNDED = "refunded", _("已退款")
         CANCELLED = "cancelled", _("已取消")
 
-    # The snapshot (DESIGN.md, order.updated).
+    # The snapshot (order.updated in the events API's contract).
     billing_id = models.CharField(_("订单号"), max_length=64, unique=True)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("客户")

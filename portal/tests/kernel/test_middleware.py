@@ -30,7 +30,7 @@ def test_other_urls_pass(client):
 
 @pytest.mark.parametrize("url", ["/r/ab%00c", "/r/ABCD?to=%00", "/r/ABCD?to=https://example.com/%00"])
 def test_the_exclusive_link_answers_every_url_alike_and_keeps_no_nul(client, url):
-    """DESIGN.md: every code lands the visitor; the link drops control characters itself."""
+    """The design: every code lands the visitor; the link drops control characters itself."""
     assert client.get(url).status_code == 302
     visit = Visit.objects.get()
     assert "\x00" not in visit.code + visit.landing
