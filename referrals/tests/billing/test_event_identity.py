@@ -6,6 +6,7 @@ import importlib
 import json
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -103,7 +104,7 @@ def test_the_event_admin_shows_no_identity_value(client, group):
     client.force_login(staff)
     for url in (
         reverse("admin:referrals_event_changelist"),
-        reverse("admin:referrals_event_change", args=[body["id"]]),
+        reverse("admin:referrals_event_change", args=[quote(body["id"])]),  # the admin unquotes "_5F" and the like
     ):
         page = client.get(url)
         assert page.status_code == 200
