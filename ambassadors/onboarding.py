@@ -28,7 +28,7 @@ class StepState(models.TextChoices):
     DONE = "done", _("已完成")
     CURRENT = "current", _("当前步骤")
     WAITING = "waiting", _("等待审核")
-    TODO = "todo", _("未开始")
+    NOT_STARTED = "todo", _("未开始")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def onboarding_checklist(ambassador, latest_verification, *, shared):
     ordered = []
     for step in steps:
         if step.state != StepState.DONE and seen_open:
-            step = Step(step.key, step.title, StepState.TODO, step.note)
+            step = Step(step.key, step.title, StepState.NOT_STARTED, step.note)
         seen_open = seen_open or step.state != StepState.DONE
         ordered.append(step)
     return Checklist(status, ordered, review_notice(ambassador, latest_verification))
@@ -107,7 +107,7 @@ def _verify_step(ambassador, status):
         note = f"{ambassador.masked_legal_name} · {ambassador.masked_id_number}"
         return Step("verify", title, StepState.DONE, note)
     if status == OnboardingStatus.CANCELLED:
-        return Step("verify", title, StepState.TODO)
+        return Step("verify", title, StepState.NOT_STARTED)
     if status == OnboardingStatus.UNDER_REVIEW:
         return Step(
             "verify", title, StepState.WAITING, _("审核中，通常在 1 个工作日内完成，结果会通过邮件和本页通知你。")
@@ -132,7 +132,7 @@ def _bind_step(ambassador, status):
     if status == OnboardingStatus.TO_BIND:
         note = _("绑定实名与你一致的支付宝账号，返利将提现到该账号；绑定后不能更改。")
         return Step("bind", title, StepState.CURRENT, note, reverse("center:alipay"), _("去绑定支付宝"))
-    return Step("bind", title, StepState.TODO)
+    return Step("bind", title, StepState.NOT_STARTED)
 
 
 def _share_step(ambassador, shared):
@@ -142,7 +142,7 @@ def _share_step(ambassador, shared):
     if ambassador.verified_at and not ambassador.cancelled_at:
         note = _("复制链接或二维码发给客户；第一位客户点击后本步完成。")
         return Step("share", title, StepState.CURRENT, note, reverse("center:link"), _("去分享"))
-    return Step("share", title, StepState.TODO)
+    return Step("share", title, StepState.NOT_STARTED)
 
 
 def review_notice(ambassador, latest_verification):
