@@ -1,14 +1,16 @@
 """Posting to the ledger and reading balances from it.
 
-Every write that moves an ambassador's money first locks that ambassador's row
-(`ambassadors_locked`), so postings for one ambassador happen one at a time:
-a withdrawal, a settlement and a refund's clawback never read a balance that
-another is about to change."""
+Every write that moves an ambassador's money first locks that ambassador's row. A write that
+reads a balance or settles (a withdrawal, a settlement run, a cancellation) takes it exclusively
+(`ambassadors_locked`): they happen one at a time, and never beside a rebate being posted. A
+rebate's posting reads only its own order's entries, so it shares the lock
+(`ambassadors_share_locked`): two workers post rebates for one ambassador side by side, and a
+settlement waits for both, as they wait for it."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 
 from ambassadors.models import Ambassador
@@ -41,6 +43,28 @@ def ambassadors_locked(ids):
     if ids:
         list(Ambassador.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     return ids
+
+
+def ambassadors_share_locked(ids) -> dict[int, bool]:
+    """Lock the ambassadors' rows FOR SHARE, in id order: against `ambassadors_locked`, not against
+    each other. Returns whether each one's membership has ended, read under the lock. Django's
+    `select_for_update` has no shared strength, hence the one statement of SQL; SQLite, which lets
+    one writer in at a time, needs no row lock."""
+    ids = sorted({pk for pk in ids if pk is not None})
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_SHARE_LOCK, [ids])
+            return dict(cursor.fetchall())
+    return {
+        pk: ended is not None for pk, ended in Ambassador.objects.filter(pk__in=ids).values_list("pk", "cancelled_at")
+    }
+
+
+_SHARE_LOCK = (
+    f"SELECT id, cancelled_at IS NOT NULL FROM {Ambassador._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR SHARE"
+)
 
 
 def post(*, key, kind, lines, **cause):

@@ -6,30 +6,36 @@ tells referrals' pages which orders a settlement run has settled."""
 
 from django.db.models import Exists, OuterRef, Sum
 
-from ambassadors.models import Ambassador
+from portal.kernel.money import round_yuan
 
 from . import rules
-from .ledger import Line, ambassadors_locked, post
+from .ledger import Line, ambassadors_locked, ambassadors_share_locked, post
 from .models import Bucket, Entry, Posting
 
 
 def rebate_post(*, order, change):
     """Bring the ledger to the order's current rebate, for every ambassador it ever
     credited; `change` (a RebateChange) is the posting's cause."""
-    earned = dict(
-        Entry.objects.filter(order=order, posting__kind=Posting.Kind.REBATE)
+    earned = {
+        ambassador_id: round_yuan(total)
+        for ambassador_id, total in Entry.objects.filter(order=order, posting__kind=Posting.Kind.REBATE)
         .values_list("ambassador")
         .annotate(total=Sum("amount"))
-    )
+    }
     wanted = {order.ambassador_id: order.rebate} if order.ambassador_id else {}
-    ambassadors = ambassadors_locked(set(earned) | set(wanted))
+    if not any(wanted.values()) and not any(earned.values()):
+        return  # nothing earned before, nothing now: most decisions (unpaid, not rebated) stop here
+    cancelled = ambassadors_share_locked(set(earned) | set(wanted))
+    # Read under the lock: a settlement run holds it exclusively while it settles the order.
     settled = set(
         Entry.objects.filter(order=order, posting__kind=Posting.Kind.SETTLEMENT).values_list("ambassador", flat=True)
     )
-    cancelled = set(
-        Ambassador.objects.filter(pk__in=ambassadors, cancelled_at__isnull=False).values_list("pk", flat=True)
+    moves = rules.rebate_moves(
+        wanted=wanted,
+        earned=earned,
+        settled=settled,
+        cancelled={ambassador_id for ambassador_id, ended in cancelled.items() if ended},
     )
-    moves = rules.rebate_moves(wanted=wanted, earned=earned, settled=settled, cancelled=cancelled)
     post(
         key=f"rebate:{change.pk}",
         kind=Posting.Kind.REBATE,

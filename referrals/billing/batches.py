@@ -8,10 +8,10 @@ schedule of docs/ARCHITECTURE.md while the others commit. Every decision is the 
 would get alone: the same services decide each order.
 
 Two workers take different events (SKIP LOCKED). A customer with events in both batches is
-applied by one worker after the other commits: each locks its customers' profiles and their
-ambassadors' rows before applying anything, always in the order of their ids, so two batches
-never wait on each other in a circle. The price: two batches whose customers share an
-ambassador run one after the other (docs/PERFORMANCE.md).
+applied by one worker after the other commits: each locks its customers' profiles before
+applying anything, always in the order of their ids, so two batches never wait on each other in
+a circle. Customers who share an ambassador do not hold each other up: a rebate's posting shares
+the lock on its ambassador's ledger with other postings (payouts/ledger.py).
 """
 
 from dataclasses import dataclass, field
@@ -20,13 +20,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from ambassadors.models import Ambassador
-from referrals.models import Association, CustomerProfile, Event, Product
+from referrals.models import CustomerProfile, Event, Product
 
 from .schema import EventInvalid, parse_event
 
 # Events per transaction: large enough that the commit and the reads are shared, small enough
-# that a batch holds its customers' and their ambassadors' locks for well under a second.
+# that a batch holds its customers' locks for well under a second.
 EVENTS_PER_BATCH = 20
 
 
@@ -84,16 +83,14 @@ def references_load(events):
 
 
 def customers_lock(accounts):
-    """Lock the customers' profiles, then the ambassadors of their associations (whose ledger
-    rows their rebates post to), each in the order of their ids, before any event is applied:
-    two batches never hold one of these while waiting for another the other holds. A customer
-    without a profile yet gets it, locked, when its event is applied, as it would alone."""
+    """Lock the customers' profiles in the order of their ids before any event is applied: two
+    batches never hold one while waiting for another the other holds. A customer without a
+    profile yet gets it, locked, when its event is applied, as it would alone."""
     ids = sorted({account.pk for account in accounts if account is not None})
-    if not ids:
-        return
-    list(CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id").values("pk"))
-    ambassadors = Association.objects.filter(customer_id__in=ids).values("ambassador_id")
-    list(Ambassador.objects.select_for_update().filter(pk__in=ambassadors).order_by("pk").values("pk"))
+    if ids:
+        list(
+            CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id").values("pk")
+        )
 
 
 def in_savepoint(function, *args, **kwargs):

@@ -63,8 +63,10 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
     not newer than the stored one is acknowledged and ignored.
     """
     customer_profile_locked(snapshot.customer)  # one customer's orders are judged one at a time
+    # NO KEY: a settlement run's new ledger rows check their key to the order while it holds the
+    # ambassador's ledger; a full FOR UPDATE here would block that check and deadlock with it.
     order = (
-        Order.objects.select_for_update(of=("self",))
+        Order.objects.select_for_update(of=("self",), no_key=True)
         .select_related("rule_set", "product")
         .filter(billing_id=snapshot.billing_id)
         .first()
@@ -103,7 +105,7 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
             .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today or timezone.localdate()))
             .filter(Q(placed_at__gte=since) | Q(paid_at__gte=since))
         )
-        for other in others.select_for_update().order_by("placed_at"):
+        for other in others.select_for_update(no_key=True).order_by("placed_at"):
             order_decide(other, cause=RebateChange.Cause.REJUDGED, today=today)
     return {"order": order.billing_id, "applied": True, "reason": order.reason, "rebate": str(order.rebate)}
 
@@ -135,14 +137,12 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
     ambassador = association.ambassador if association else None
     rule_set = _rule_set_for(order)
     shared = shared_signal_kinds(ambassador.user, order.customer) if ambassador else set()
+    customer, ever_associated = _customer_facts(order)
     result = rules.rebate_decide(
         order=_order_facts(order),
-        customer=_customer_facts(order),
+        customer=customer,
         association=rules.AssociationFacts(
-            active_ambassador_id=ambassador.pk if ambassador else None,
-            ever_associated=Association.objects.filter(
-                customer=order.customer, started_at__lt=_end_of_billing_second(order.placed_at)
-            ).exists(),
+            active_ambassador_id=ambassador.pk if ambassador else None, ever_associated=ever_associated
         ),
         rules=_rule_facts(rule_set) if rule_set else None,
         same_person=rules.same_person(signals_shared=bool(shared), risk_verdict=order.risk_verdict),
@@ -257,41 +257,43 @@ def _paid_before(customers, moment):
 
 def _customer_facts(order):
     """R1.3: newness at the moment the order was placed; R2.1: the first purchase
-    is the first *paid*, so the slot is judged by payment time. One query for the
-    segment and the three facts of the customer's own earlier orders, each an
-    EXISTS that stops at the first match (index `order_customer_paid`), so a
-    long history costs no more than a short one."""
+    is the first *paid*, so the slot is judged by payment time; R2.4: the slot taken by an
+    account sharing an identity signal; R4.1: whether any visit associated the customer
+    before the order. One query for the segment and these facts, each an EXISTS that stops at
+    the first match (index `order_customer_paid`), so a long history costs no more than a short
+    one. Returns the customer's facts and whether they were ever associated."""
     paid_reference = max(order.paid_at or order.placed_at, order.placed_at)
     earlier = _paid_before([order.customer], paid_reference).exclude(pk=order.pk)
-    segment, old, slot, product = (
+    hashes = IdentitySignal.objects.filter(user=order.customer).values("value_hash")
+    same_person = IdentitySignal.objects.filter(value_hash__in=hashes).exclude(user=order.customer).values("user")
+    segment, old, slot, product, same_person_slot, ever_associated = (
         CustomerProfile.objects.filter(customer=order.customer)
         .annotate(
             old=Exists(earlier.filter(paid_at__lt=order.placed_at, product__category=Product.Category.CLOUD)),
             slot=Exists(earlier.exclude(product__category=Product.Category.DOMAIN)),
             product=Exists(earlier.filter(product=order.product)),
+            same_person_slot=Exists(
+                _paid_before(same_person, order.paid_at or order.placed_at).exclude(
+                    product__category=Product.Category.DOMAIN
+                )
+            ),
+            ever_associated=Exists(
+                Association.objects.filter(
+                    customer=order.customer, started_at__lt=_end_of_billing_second(order.placed_at)
+                )
+            ),
         )
-        .values_list("segment", "old", "slot", "product")
+        .values_list("segment", "old", "slot", "product", "same_person_slot", "ever_associated")
         .get()
     )
-    return rules.CustomerFacts(
+    facts = rules.CustomerFacts(
         segment=segment,
         old=old,
         first_purchase_slot_taken=slot,
         product_bought_before=product,
-        same_person_slot_taken=_same_person_slot_taken(order),
+        same_person_slot_taken=same_person_slot,
     )
-
-
-def _same_person_slot_taken(order):
-    """R2.4: an account sharing an identity signal with the customer paid a
-    slot-taking order before this one."""
-    hashes = IdentitySignal.objects.filter(user=order.customer).values("value_hash")
-    others = IdentitySignal.objects.filter(value_hash__in=hashes).exclude(user=order.customer).values("user")
-    return (
-        _paid_before(others, order.paid_at or order.placed_at)
-        .exclude(product__category=Product.Category.DOMAIN)
-        .exists()
-    )
+    return facts, ever_associated
 
 
 def _settlement_date(order) -> date | None:
@@ -309,7 +311,7 @@ def customer_orders_rejudge(customer, *, today=None):
     hashes = IdentitySignal.objects.filter(user=customer).values("value_hash")
     linked = IdentitySignal.objects.filter(value_hash__in=hashes).values("user")
     unsettled = (
-        Order.objects.select_for_update(of=("self",))
+        Order.objects.select_for_update(of=("self",), no_key=True)
         .filter(Q(customer=customer) | Q(customer__in=linked) | Q(ambassador__user=customer))
         .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today))
         .select_related("customer", "product", "rule_set")

@@ -131,10 +131,14 @@ def risk_case_decide(*, case, verdict, actor, reason, today=None):
     if case.status != RiskCase.Status.OPEN:
         raise PortalError(_("该案件已审核。"))
     if case.kind == RiskCase.Kind.SAME_PERSON_ORDER:
-        order = Order.objects.select_for_update().select_related("customer", "product").get(pk=case.order_id)
+        order = (
+            Order.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("customer", "product")
+            .get(pk=case.order_id)
+        )
         _judge_again(order, verdict, actor=actor, case=case, reason=reason, today=today)
     else:
-        held = _unsettled(case.ambassador_id, today).filter(on_hold=True).select_for_update()
+        held = _unsettled(case.ambassador_id, today).filter(on_hold=True).select_for_update(of=("self",), no_key=True)
         suspect = (
             set(held.filter(suspect_condition()).values_list("pk", flat=True))
             if verdict == RiskVerdict.CONFIRMED
