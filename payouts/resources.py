@@ -138,7 +138,7 @@ def _datetime_renderer(time_format, zone, *, native=False):
         return value.strftime(strftime_format)
 
     if iso and not native:
-        return HourlyClock(local_time, zone)
+        return HourlyClock(local_time)
     return partial(map_list, local_time)
 
 
@@ -172,8 +172,8 @@ class HourlyClock:
     UTC, worked out once per hour it falls in and its minutes and seconds appended. A sheet's
     times fall in a few hundred hours a month, and a time zone conversion and formatting per
     value was a third of a csv export's time. An hour whose local time does not run from :00:00
-    to :59:59 at one offset (a change of offset in it, an offset in odd minutes), and a time not
-    in UTC, goes value by value. At most MAX_HOURS hours are kept."""
+    to :59:59 (a change of offset in it, an offset in odd minutes), and a time not in UTC, goes
+    value by value. At most MAX_HOURS hours are kept."""
 
     MAX_HOURS = 10_000
     EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -188,8 +188,8 @@ class HourlyClock:
             raise ValueError(f"no hourly clock for {time_format!r}")
         return clock
 
-    def __init__(self, local_time, zone):
-        self.local_time, self.zone = local_time, zone
+    def __init__(self, local_time):
+        self.local_time = local_time
         self.hours = {}  # hour since the epoch → its local "YYYY-MM-DD HH:", or "" to go value by value
 
     def __call__(self, values):
@@ -224,8 +224,8 @@ class HourlyClock:
         last = first + timedelta(seconds=3599)
         text, last_text = self.local_time(first), self.local_time(last)
         start = text[:-5]
-        steady = first.astimezone(self.zone).utcoffset() == last.astimezone(self.zone).utcoffset()
-        if not (steady and len(text) == 19 and text == start + "00:00" and last_text == start + "59:59"):
+        # From :00:00 to :59:59 of one local hour in 3,599 seconds: no change of offset on the way.
+        if not (len(text) == 19 and text == start + "00:00" and last_text == start + "59:59"):
             start = ""
         self.hours[hour] = start
         return start

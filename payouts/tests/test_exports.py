@@ -6,7 +6,7 @@ import io
 import tracemalloc
 import uuid
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -319,10 +319,10 @@ def test_an_export_keeps_a_bounded_number_of_identities_and_each_row_has_its_own
     assert list(resource._identities) == [ambassadors[2].pk, ambassadors[3].pk]
 
 
-UTC = ZoneInfo("UTC")
 # Times the sheets' clock works out an hour at a time, and those it must not: across Shanghai's
 # midnight and month end, the last microsecond of a second, before 1970, before year 1000, in
-# Shanghai's local mean time (+08:05:43, before 1901) and its summer time (1986–1991), not in UTC.
+# Shanghai's local mean time (+08:05:43, before 1901) and its summer time (1986–1991), in another
+# time zone, and in UTC as a ZoneInfo (not the UTC database times come in).
 TRICKY_TIMES = [
     datetime(2026, 11, 30, 15, 59, 59, 999999, tzinfo=UTC),
     datetime(2026, 11, 30, 16, 0, tzinfo=UTC),
@@ -391,6 +391,14 @@ def test_each_column_is_rendered_as_import_export_renders_it(native, language, z
                         with pytest.raises(ValueError):
                             exporter(naive)
     assert fields_seen == 5 + 7
+
+
+def test_the_clock_keeps_a_bounded_number_of_hours(monkeypatch):
+    monkeypatch.setattr(resources.HourlyClock, "MAX_HOURS", 3)
+    clock = resources.HourlyClock.of("%Y-%m-%d %H:%M:%S", SHANGHAI)
+    texts = clock(MONTH_OF_TIMES)
+    assert len(clock.hours) <= 3
+    assert texts == [time.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") for time in MONTH_OF_TIMES]
 
 
 @pytest.mark.parametrize("sheet", [PayoutSheetResource, resources.TaxSheetResource])
