@@ -177,7 +177,7 @@ class HourlyClock:
 
     MAX_HOURS = 10_000
     EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-    SECOND = timedelta(seconds=1)
+    SECOND, HOUR = timedelta(seconds=1), timedelta(hours=1)
     MINUTES_SECONDS = tuple(f"{minute:02d}:{second:02d}" for minute in range(60) for second in range(60))
 
     @classmethod
@@ -209,13 +209,18 @@ class HourlyClock:
             texts.append(local_time(value))
         return texts
 
-    def hour_start(self, value):
-        """The local "YYYY-MM-DD HH:" of a time, or "" where it goes value by value."""
-        if type(value) is not datetime or value.tzinfo is not UTC:
-            return ""
-        hour = (value - self.EPOCH) // self.SECOND // 3600
-        start = self.hours.get(hour)
-        return self._hour_start(hour) if start is None else start
+    def hour_starts(self, values):
+        """The local "YYYY-MM-DD HH:" of each time, or "" where it goes value by value."""
+        hours, epoch, one_hour = self.hours, self.EPOCH, self.HOUR
+        starts = []
+        for value in values:
+            if type(value) is datetime and value.tzinfo is UTC:
+                hour = (value - epoch) // one_hour
+                start = hours.get(hour)
+                starts.append(self._hour_start(hour) if start is None else start)
+            else:
+                starts.append("")
+        return starts
 
     def _hour_start(self, hour):
         if len(self.hours) >= self.MAX_HOURS:
@@ -440,10 +445,10 @@ class PayoutSheetResource(ExportOnlyResource):
         # conversion an hour, not a row.
         if not hasattr(self, "_paid_clock"):
             self._paid_clock = HourlyClock.of(DATETIME_FORMAT, SHANGHAI)
-        hour_start, dehydrate_month = self._paid_clock.hour_start, self.dehydrate_month
+        starts = self._paid_clock.hour_starts([withdrawal.finished_at for withdrawal in withdrawals])
         return [
-            start[:7] if (start := hour_start(withdrawal.finished_at)) else dehydrate_month(withdrawal)
-            for withdrawal in withdrawals
+            start[:7] if start else self.dehydrate_month(withdrawal)
+            for withdrawal, start in zip(withdrawals, starts, strict=True)
         ]
 
     def dehydrate_state(self, withdrawal):

@@ -407,20 +407,20 @@ def test_each_column_method_gives_its_dehydrate_methods_values(sheet, november):
     resource = sheet(full_identity=True)
     queryset = resource.filter_export(resource.get_queryset(), month=date(2026, 11, 1))
     rows = list(resource.iter_queryset(queryset))
-    late = (
-        rows[-1]._replace(finished_at=datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
-        if sheet is PayoutSheetResource
-        else None
-    )
-    rows += [late] if late else []
+    if sheet is PayoutSheetResource:  # paid in December in Shanghai; and in a time zone of its own
+        rows += [
+            rows[-1]._replace(finished_at=datetime(2026, 11, 30, 16, 0, tzinfo=UTC)),
+            rows[0]._replace(finished_at=datetime(2026, 12, 1, 0, 10, tzinfo=SHANGHAI)),
+            rows[0]._replace(finished_at=datetime(2026, 11, 30, 15, 59, 59, tzinfo=ZoneInfo("UTC"))),
+        ]
     resource.export_rows_prepare(rows)
     methods = [name.removeprefix("column_of_") for name in dir(resource) if name.startswith("column_of_")]
     assert methods
     for name in methods:
         column = getattr(resource, f"column_of_{name}")(rows)
         assert column == [getattr(resource, f"dehydrate_{name}")(row) for row in rows], name
-    if late:
-        assert resource.column_of_month([late]) == ["2026-12"]
+    if sheet is PayoutSheetResource:
+        assert resource.column_of_month(rows[-3:]) == ["2026-12", "2026-12", "2026-11"]
 
 
 def test_a_csv_column_is_escaped_as_each_value_would_be():
