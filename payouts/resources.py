@@ -139,10 +139,11 @@ def _datetime_renderer(time_format, zone, *, native=False):
 
     if iso and not native:
         return HourlyClock(local_time)
-    return partial(map_list, local_time)
+    return partial(_each, local_time)
 
 
-def map_list(function, values):
+def _each(function, values):
+    """`function` of each value, as a list."""
     return [function(value) for value in values]
 
 
@@ -168,8 +169,8 @@ def _column_reader(field):
 
 
 class HourlyClock:
-    """`local_time` of each of a column of times, "YYYY-MM-DD HH:MM:SS" in `zone`: for a time in
-    UTC, worked out once per hour it falls in and its minutes and seconds appended. A sheet's
+    """`local_time` of each of a column of times (its "YYYY-MM-DD HH:MM:SS" in a time zone): for a
+    time in UTC, worked out once per hour it falls in and its minutes and seconds appended. A sheet's
     times fall in a few hundred hours a month, and a time zone conversion and formatting per
     value was a third of a csv export's time. An hour whose local time does not run from :00:00
     to :59:59 (a change of offset in it, an offset in odd minutes), and a time not in UTC, goes
@@ -304,7 +305,7 @@ class ExportOnlyResource(resources.ModelResource):
             if column is None:
                 method = field.get_dehydrate_method(name)
                 method = method if callable(method) else getattr(self, method, None)
-                column = partial(map_list, method) if method is not None else column_exporter(field, **render)
+                column = partial(_each, method) if method is not None else column_exporter(field, **render)
             columns.append(column)
         return columns
 
