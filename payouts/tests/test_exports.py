@@ -6,9 +6,8 @@ import io
 import tracemalloc
 import uuid
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -320,49 +319,129 @@ def test_an_export_keeps_a_bounded_number_of_identities_and_each_row_has_its_own
     assert list(resource._identities) == [ambassadors[2].pk, ambassadors[3].pk]
 
 
+# Times the sheets' clock works out an hour at a time, and those it must not: across Shanghai's
+# midnight and month end, the last microsecond of a second, before 1970, before year 1000, in
+# Shanghai's local mean time (+08:05:43, before 1901) and its summer time (1986–1991), in another
+# time zone, and in UTC as a ZoneInfo (not the UTC database times come in).
+TRICKY_TIMES = [
+    datetime(2026, 11, 30, 15, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 11, 30, 16, 0, tzinfo=UTC),
+    datetime(2026, 11, 30, 16, 0, 1, tzinfo=UTC),
+    datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC),
+    datetime(2026, 12, 31, 16, 0, 0, 1, tzinfo=UTC),
+    datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+    datetime(1900, 6, 1, 12, 34, 56, tzinfo=UTC),
+    datetime(1988, 4, 16, 17, 30, tzinfo=UTC),
+    datetime(1988, 9, 10, 16, 30, tzinfo=UTC),
+    datetime(999, 12, 31, 23, 0, tzinfo=UTC),
+    datetime(2026, 11, 30, 23, 30, 5, tzinfo=SHANGHAI),
+    datetime(2026, 11, 30, 15, 30, tzinfo=ZoneInfo("UTC")),
+    datetime(999, 12, 31, 23, 0, tzinfo=SHANGHAI),
+]
+# A month of times in a few hours: the same hour again and again, each second of one.
+MONTH_OF_TIMES = [datetime(2026, 7, 1, tzinfo=UTC) + timedelta(seconds=second * 7919) for second in range(400)] + [
+    datetime(2026, 7, 3, 8, tzinfo=UTC) + timedelta(seconds=second) for second in range(3600)
+]
+
+
 @pytest.mark.parametrize("native", [False, True], ids=["csv", "xlsx"])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_each_column_is_rendered_as_import_export_renders_it(native, language):
-    """`field_exporter` is `field.export` with its look-ups made once: the same value every time."""
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Kolkata", "Europe/London"])
+def test_each_column_is_rendered_as_import_export_renders_it(native, language, zone):
+    """`column_exporter` is `field.export` of each row with its look-ups made once and UTC times
+    worked out an hour at a time: the same values, for times in zones with half-hour offsets and
+    summer time too."""
     render = {"force_native_type": True} if native else {}
     values = {
         Decimal: [
             Decimal("0"),
+            Decimal("-0.00"),
             Decimal("3000.00"),
             Decimal("-12.50"),
             Decimal("1234567.891"),
+            Decimal("3.14159265358979323846264338327950288"),
+            Decimal("0.000001"),
+            Decimal("1E-7"),
             Decimal("1E+3"),
+            Decimal("9" * 150 + ".5"),
+            Decimal("Infinity"),
             7,
             None,
         ],
-        datetime: [
-            datetime(2026, 11, 30, 23, 30, 5, tzinfo=SHANGHAI),
-            datetime(2026, 11, 30, 15, 30, tzinfo=ZoneInfo("UTC")),
-            datetime(999, 12, 31, 23, 0, tzinfo=SHANGHAI),
-            None,
-            "",
-        ],
+        datetime: [*TRICKY_TIMES, *MONTH_OF_TIMES, None, ""],
         str: ["", "W000000000001", "=1", "支付宝", None, 12],
     }
     fields_seen = 0
-    with translation.override(language), timezone.override(SHANGHAI):
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
         for resource in (PayoutSheetResource(), resources.TaxSheetResource()):
             for field in resource.get_export_fields():
                 if field.attribute is None:
                     continue  # a dehydrate method gives the value
                 fields_seen += 1
-                export = resources.field_exporter(field, **render)
+                export = resources.column_exporter(field, **render)
                 kind = {"DecimalWidget": Decimal, "DateTimeWidget": datetime}.get(type(field.widget).__name__, str)
-                for value in values[kind]:
-                    row = SimpleNamespace(**{field.attribute: value})
-                    assert export(row) == field.export(row, **render), (field.column_name, value)
-                    assert type(export(row)) is type(field.export(row, **render))
-                naive = SimpleNamespace(**{field.attribute: datetime(2026, 11, 1, 12, 0)})
+                rows = [SimpleNamespace(**{field.attribute: value}) for value in values[kind]]
+                for _ in range(2):  # and again, from what the first time kept
+                    expected = [field.export(row, **render) for row in rows]
+                    assert export(rows) == expected, field.column_name
+                    assert [type(value) for value in export(rows)] == [type(value) for value in expected]
+                naive = [SimpleNamespace(**{field.attribute: datetime(2026, 11, 1, 12, 0)})]
                 if kind is datetime:
-                    for exporter in (export, partial(field.export, **render)):
+                    for exporter in (export, lambda rows, field=field: [field.export(row, **render) for row in rows]):
                         with pytest.raises(ValueError):
                             exporter(naive)
     assert fields_seen == 5 + 7
+
+
+def test_the_clock_keeps_a_bounded_number_of_hours(monkeypatch):
+    monkeypatch.setattr(resources.HourlyClock, "MAX_HOURS", 3)
+    clock = resources.HourlyClock.of("%Y-%m-%d %H:%M:%S", SHANGHAI)
+    texts = clock(MONTH_OF_TIMES)
+    assert len(clock.hours) <= 3
+    assert texts == [time.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") for time in MONTH_OF_TIMES]
+
+
+@pytest.mark.parametrize("sheet", [PayoutSheetResource, resources.TaxSheetResource])
+def test_each_column_method_gives_its_dehydrate_methods_values(sheet, november):
+    """A resource's `column_of_<field>` is its `dehydrate_<field>` for a batch of rows at once."""
+    resource = sheet(full_identity=True)
+    queryset = resource.filter_export(resource.get_queryset(), month=date(2026, 11, 1))
+    rows = list(resource.iter_queryset(queryset))
+    if sheet is PayoutSheetResource:  # paid in December in Shanghai; and in a time zone of its own
+        rows += [
+            rows[-1]._replace(finished_at=datetime(2026, 11, 30, 16, 0, tzinfo=UTC)),
+            rows[0]._replace(finished_at=datetime(2026, 12, 1, 0, 10, tzinfo=SHANGHAI)),
+            rows[0]._replace(finished_at=datetime(2026, 11, 30, 15, 59, 59, tzinfo=ZoneInfo("UTC"))),
+        ]
+    resource.export_rows_prepare(rows)
+    methods = [name.removeprefix("column_of_") for name in dir(resource) if name.startswith("column_of_")]
+    assert methods
+    for name in methods:
+        column = getattr(resource, f"column_of_{name}")(rows)
+        assert column == [getattr(resource, f"dehydrate_{name}")(row) for row in rows], name
+    if sheet is PayoutSheetResource:
+        assert resource.column_of_month(rows[-3:]) == ["2026-12", "2026-12", "2026-11"]
+
+
+def test_a_csv_column_is_escaped_as_each_value_would_be():
+    """Columns of text with nothing to escape are left as they are, found in one search; any other
+    column is escaped value by value, as spreadsheet_safe escapes each."""
+    columns = [
+        ["2026-11", "W000000000001", "张*", ""],
+        ["a", "=1", "b"],
+        ["+1", "x"],
+        ["x", "-12.50", "-x"],
+        ["@SUM(1)"],
+        ["\tlead", "ok"],
+        ["ok", "\rlead"],
+        ["ok", "\nlead"],
+        ["a\x00=b", "c"],
+        ["=", ""],
+        [Decimal("-1.5"), None, 7, "=x", "y"],
+        [],
+    ]
+    for values in columns:
+        assert exports._csv_safe(values) == [spreadsheet_safe(str(value)) for value in values], values
 
 
 def test_every_row_of_an_xlsx_sheet_has_its_own_numbers_and_times(november):
