@@ -62,7 +62,7 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
     Duplicates and snapshots arriving out of order change nothing: a version
     not newer than the stored one is acknowledged and ignored.
     """
-    customer_profile_locked(snapshot.customer)  # one customer's orders are judged one at a time
+    profile = customer_profile_locked(snapshot.customer)  # one customer's orders are judged one at a time
     # NO KEY: a settlement run's new ledger rows check their key to the order while it holds the
     # ambassador's ledger; a full FOR UPDATE here would block that check and deadlock with it.
     order = (
@@ -82,11 +82,14 @@ def order_snapshot_apply(snapshot: OrderSnapshot, *, today=None):
         "placed_at", "status", "paid_at", "refunded_amount", "refunded_at", "version",
     ):  # fmt: skip
         setattr(order, field, getattr(snapshot, field))
-    if order.pk is None:
-        order.save()  # a stored order is saved once, with its decision, below
-
-    if _paid(order) and rules.makes_customer_old(
-        cloud_product=order.product.makes_customer_old, amount=order.amount, trial=order.trial
+    # A new order is stored with its decision (order_decide): nothing before needs its id.
+    already_old = profile.became_old_at is not None and order.paid_at and profile.became_old_at <= order.paid_at
+    if (
+        _paid(order)
+        and not already_old
+        and rules.makes_customer_old(
+            cloud_product=order.product.makes_customer_old, amount=order.amount, trial=order.trial
+        )
     ):
         customer_mark_old(customer=order.customer, at=order.paid_at)
     cause = RebateChange.Cause.DECISION
@@ -173,7 +176,8 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
             # R6.2: a change after settlement is a clawback, posted as debt by payouts.
             after_settlement=not first and settles_on is not None and settles_on <= today,
         )
-        rebate_ledger().rebate_post(order=order, change=change)
+        if not first or order.rebate:  # a first decision of nothing: the ledger holds nothing to move
+            rebate_ledger().rebate_post(order=order, change=change)
     return order
 
 
