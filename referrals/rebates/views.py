@@ -97,8 +97,8 @@ def _label_rows(rows, *, cancelled):
         order.placed_date, _space, order.placed_time = (
             order.placed_at.astimezone(here).strftime("%Y-%m-%d %H:%M").partition(" ")
         )
-        order.customer_mask = mask_email(order.customer.email)
-        order.customer_number = account_short_number(order.customer.uid)
+        order.customer_mask = mask_email(order.customer_email)
+        order.customer_number = account_short_number(order.customer_uid)
         earns = order.rebate_status in (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
         order.settles_text = order.settles_on.isoformat() if earns and order.settles_on else "—"
         if is_under_review(order):  # R9.3: which order waits, and the plain why, never the signals
@@ -163,8 +163,8 @@ def _csv(rows, *, cancelled):
                 for value in (
                     order.billing_id,
                     timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M"),
-                    masked_account_label(order.customer.email, order.customer.uid),
-                    order.product.name,
+                    masked_account_label(order.customer_email, order.customer_uid),
+                    order.product_name,
                     order.amount,
                     order.refunded_amount,
                     order.get_order_type_display(),

@@ -84,7 +84,7 @@ def rebate_rows(rows):
                         order.placed_time,
                         order.customer_mask,
                         order.customer_number,
-                        in_page_language(order.product, "name")[0],
+                        in_page_language(order, "product_name")[0],
                         order.amount,
                         order.type_label,
                         order.rebate_status,
