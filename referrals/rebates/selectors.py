@@ -53,7 +53,8 @@ def rebate_status_filter(status):
 
 
 # What the list, its CSV and the API show of an order: its own columns, and its customer's and
-# product's as values on the order (one model made a row instead of three: most of a page's rows' cost).
+# product's as values on the order: one model a row rather than three, whose making was most of
+# what the rows cost.
 LISTED_FIELDS = (
     "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
 )  # fmt: skip
