@@ -4,6 +4,8 @@ bonus changes, in the transaction that made the change: each gathers the ledger'
 `payouts.rules` where the money goes, and posts once under the cause's key. `order_settled`
 tells referrals' pages which orders a settlement run has settled."""
 
+from functools import cache
+
 from django.db.models import Exists, OuterRef, Sum
 
 from portal.kernel.money import round_yuan
@@ -56,6 +58,7 @@ def bonus_post(*, bonus):
     )
 
 
+@cache  # built once: every list of orders asks for it, and a query copies what it uses
 def order_settled():
     """True where a settlement run has settled the order of the outer query (`OuterRef("pk")`):
     the one definition of 已结算 the pages and the API read (R7.1)."""

@@ -118,8 +118,8 @@ def rebate_orders(request, ambassador):
                 {
                     "order": order.billing_id,
                     "placed_at": order.placed_at.isoformat(),
-                    "customer": masked_account_label(order.customer.email, order.customer.uid),
-                    "product": order.product.code,
+                    "customer": masked_account_label(order.customer_email, order.customer_uid),
+                    "product": order.product_code,
                     "amount": str(order.amount),
                     "refunded_amount": str(order.refunded_amount),
                     "type": order.order_type,

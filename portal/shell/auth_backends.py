@@ -7,5 +7,9 @@ class AccountBackend(ModelBackend):
     of the personal center needs both (a LEFT JOIN instead of a second query)."""
 
     def get_user(self, user_id):
-        user = get_user_model()._default_manager.select_related("ambassador").filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        users = get_user_model()._default_manager.select_related("ambassador")
+        try:
+            user = users.get(pk=user_id)  # as ModelBackend does: no ORDER BY to build for one row
+        except users.model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, DateField, Q, Sum
+from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,19 +52,28 @@ def rebate_status_filter(status):
     }[status]
 
 
-# What the list, its CSV and the API show of an order.
+# What the list, its CSV and the API show of an order: its own columns, and its customer's and
+# product's as values on the order: one model a row rather than three, whose making was most of
+# what the rows cost.
 LISTED_FIELDS = (
     "billing_id", "placed_at", "amount", "refunded_amount", "order_type", "rebate", "reason", "settles_on", "on_hold",
-    "product__code", "product__name", "product__name_en", "customer__email", "customer__uid",
 )  # fmt: skip
+LISTED_RELATED = {
+    "customer_email": F("customer__email"),
+    "customer_uid": F("customer__uid"),
+    "product_code": F("product__code"),
+    "product_name": F("product__name"),
+    "product_name_en": F("product__name_en"),
+}
 
 
 def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None):
-    """The ambassador's listed orders, newest first, with their products and `ledger_settled`."""
+    """The ambassador's listed orders, newest first, with `ledger_settled` and the LISTED_RELATED
+    values of their customers and products."""
     orders = with_ledger_settled(
         Order.objects.filter(ambassador=ambassador, reason__in=LISTED_REASONS)
-        .select_related("product", "customer")
         .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
+        .annotate(**LISTED_RELATED)
         .order_by("-placed_at", "-pk")
     )
     if month:

@@ -1,13 +1,15 @@
 """The ambassador's 返利订单, 任务与奖励 and 最新动态 pages (R12)."""
 
 import csv
+from dataclasses import dataclass
+from functools import cache
 
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ambassadors.decorators import ambassador_required
 from portal.kernel.personal_data import account_short_number, mask_email, masked_account_label
@@ -55,24 +57,48 @@ def _orders_page(request, form, *, rows, older, status=200):
     )
 
 
+@dataclass(frozen=True)
+class _RowWords:
+    statuses: dict
+    types: dict
+    reasons: dict
+    refund_note: str
+    held_label: str
+    held_note: str
+    held_settles: str
+
+
+@cache
+def _row_words(language):
+    """The rows' words in `language` (the active one), translated once per language and process."""
+    return _RowWords(
+        statuses={status: str(label) for status, label in STATUS_LABELS.items()},
+        types={value: str(label) for value, label in OrderType.choices},
+        reasons={value: str(label) for value, label in Reason.choices},
+        refund_note=_("客户退款 ¥%(amount)s，返利按实际使用计算"),
+        held_label=str(UNDER_REVIEW_LABEL),
+        held_note=str(UNDER_REVIEW_NOTE),
+        held_settles=_("审核后"),
+    )
+
+
 def _label_rows(rows, *, cancelled):
     """Each row's words and dates, worked out once per page: the template then
     only prints them (per-row translation and date formatting were most of the
     page's time, docs/PERFORMANCE.md)."""
-    statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
-    types = {value: str(label) for value, label in OrderType.choices}
-    reasons = {value: str(label) for value, label in Reason.choices}
-    refund_note = _("客户退款 ¥%(amount)s，返利按实际使用计算")
-    held_label, held_note, held_settles = str(UNDER_REVIEW_LABEL), str(UNDER_REVIEW_NOTE), _("审核后")
+    words = _row_words(get_language())
+    statuses, types, reasons, refund_note = words.statuses, words.types, words.reasons, words.refund_note
+    held_label, held_note, held_settles = words.held_label, words.held_note, words.held_settles
+    here = timezone.get_current_timezone()
     for order in rows:
         order.rebate_status = selectors.rebate_status_of(order, cancelled=cancelled)
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
         order.placed_date, _space, order.placed_time = (
-            timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M").partition(" ")
+            order.placed_at.astimezone(here).strftime("%Y-%m-%d %H:%M").partition(" ")
         )
-        order.customer_mask = mask_email(order.customer.email)
-        order.customer_number = account_short_number(order.customer.uid)
+        order.customer_mask = mask_email(order.customer_email)
+        order.customer_number = account_short_number(order.customer_uid)
         earns = order.rebate_status in (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
         order.settles_text = order.settles_on.isoformat() if earns and order.settles_on else "—"
         if is_under_review(order):  # R9.3: which order waits, and the plain why, never the signals
@@ -137,8 +163,8 @@ def _csv(rows, *, cancelled):
                 for value in (
                     order.billing_id,
                     timezone.localtime(order.placed_at).strftime("%Y-%m-%d %H:%M"),
-                    masked_account_label(order.customer.email, order.customer.uid),
-                    order.product.name,
+                    masked_account_label(order.customer_email, order.customer_uid),
+                    order.product_name,
                     order.amount,
                     order.refunded_amount,
                     order.get_order_type_display(),

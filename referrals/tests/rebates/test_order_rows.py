@@ -98,3 +98,12 @@ def test_each_cell_is_labelled_with_its_columns_head(logged_in, ambassador, lang
     for number in (1, 2):
         labels = re.findall(r'<td data-label="([^"]+)"', row_of(page, f"o-{ambassador.pk}-{number}"))
         assert labels == heads
+
+
+def test_each_row_names_its_product_in_the_page_language(logged_in, ambassador):
+    order = make_order(ambassador, 1)
+    chinese = row_of(orders_page(logged_in), order.billing_id)
+    english_page = logged_in.get(reverse("center:orders"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    english = row_of(english_page, order.billing_id)
+    assert 'data-label="产品" class="product">云服务器 ECS</td>' in chinese
+    assert 'data-label="Product" class="product">Cloud server ECS</td>' in english
