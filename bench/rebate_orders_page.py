@@ -38,9 +38,10 @@ PORT = harness.port(8767)
 LUA = ROOT / "bench" / "count_status.lua"
 CUSTOMERS = 20
 BATCH = 5_000
-# The page under 3x the latency of the bare view behind the same log-in (docs/PERFORMANCE.md says
-# why that is the baseline of a logged-in page); the anonymous bare view's ratio is shown too.
-TARGET = 3
+# The page within 2x the latency of the bare view behind the same log-in, at p50 and p99
+# (docs/PERFORMANCE.md says why that is the baseline of a logged-in page); the anonymous bare
+# view's ratio is shown too.
+TARGET = 2
 
 SETUP = harness.Setup(database=DATABASE, port=PORT, redis_db=harness.redis_db(12))
 environment, manage, start_server = SETUP.environment, SETUP.manage, SETUP.start_server
@@ -297,9 +298,9 @@ def report(options, results, queries, in_process, server_log):
         "(in-process ms: mean of 20 requests one after another through Django's test client, no queueing;"
         " wrk's latencies include the queue of 16 connections on 2 workers)"
     )
-    print(f"\ntarget: the page under {TARGET}x the latency of the bare view behind the same log-in, at any row count")
+    print(f"\ntarget: the page within {TARGET}x the latency of the bare view behind the same log-in, at any row count")
     for rows, name, p50_ratio, p99_ratio in verdicts:
-        verdict = "met" if p50_ratio < TARGET and p99_ratio < TARGET else "NOT met"
+        verdict = "met" if p50_ratio <= TARGET and p99_ratio <= TARGET else "NOT met"
         print(f"- {rows:,} orders, {LABELS[name]}: p50 {p50_ratio:.2f}x, p99 {p99_ratio:.2f}x: {verdict}")
     for rows, views in results.items():
         print(
