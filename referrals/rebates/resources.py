@@ -6,13 +6,14 @@ from referrals.models import Product
 
 
 class ProductResource(resources.ModelResource):
-    """The product catalogue, keyed by code: importing a known code updates its name and category."""
+    """The product catalogue, keyed by code: importing a known code updates its names and category.
+    A sheet without the `name_en` column leaves the English names as they are."""
 
     category = fields.Field(attribute="category", column_name="category", widget=widgets.CharWidget())
 
     class Meta:
         model = Product
-        fields = ("code", "name", "category")
+        fields = ("code", "name", "name_en", "category")
         import_id_fields = ("code",)
         skip_unchanged = True
         report_skipped = True

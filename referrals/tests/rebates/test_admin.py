@@ -18,15 +18,15 @@ def upload(name, content, content_type):
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def test_operations_import_products_from_xlsx(operations):
+def import_products(operations, rows):
+    """Staff import `rows` (the header first) as an xlsx sheet and confirm."""
     book = openpyxl.Workbook()
-    book.active.append(["code", "name", "category"])
-    book.active.append(["cdn", "内容分发 CDN", "cloud"])
+    for row in rows:
+        book.active.append(row)
     content = io.BytesIO()
     book.save(content)
-    url = reverse("admin:referrals_product_import")
     answer = operations.post(
-        url,
+        reverse("admin:referrals_product_import"),
         {
             "format": "1",
             "import_file": upload(
@@ -37,7 +37,18 @@ def test_operations_import_products_from_xlsx(operations):
     assert answer.status_code == 200
     confirm = answer.context["confirm_form"]
     operations.post(reverse("admin:referrals_product_process_import"), confirm.initial)
+
+
+def test_operations_import_products_from_xlsx(operations):
+    import_products(operations, [["code", "name", "category"], ["cdn", "内容分发 CDN", "cloud"]])
     assert Product.objects.get(code="cdn").category == "cloud"
+
+
+def test_the_product_sheet_carries_the_english_name_and_a_sheet_without_it_keeps_it(operations):
+    import_products(operations, [["code", "name", "name_en", "category"], ["cdn", "内容分发 CDN", "CDN", "cloud"]])
+    assert Product.objects.get(code="cdn").name_en == "CDN"
+    import_products(operations, [["code", "name", "category"], ["cdn", "内容分发网络 CDN", "cloud"]])
+    assert Product.objects.values_list("name", "name_en").get(code="cdn") == ("内容分发网络 CDN", "CDN")
 
 
 def test_staff_without_the_import_permission_cannot_import_products(client):
