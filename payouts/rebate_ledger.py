@@ -47,6 +47,11 @@ def rebate_post(*, order, change):
     )
 
 
+def ledgers_hold(ambassador_ids):
+    """The shared lock of `rebate_post` on each of these ambassadors, taken in id order up front."""
+    ambassadors_share_locked(ambassador_ids)
+
+
 def bonus_post(*, bonus):
     """An extra rebate is pending until the month after next (R5.5, R7.2)."""
     ambassadors_locked([bonus.ambassador_id])

@@ -11,7 +11,8 @@ Two workers take different events (SKIP LOCKED). A customer with events in both 
 applied by one worker after the other commits: each locks its customers' profiles before
 applying anything, always in the order of their ids, so two batches never wait on each other in
 a circle. Customers who share an ambassador do not hold each other up: a rebate's posting shares
-the lock on its ambassador's ledger with other postings (payouts/ledger.py).
+the lock on its ambassador's ledger with other postings (payouts/ledger.py), and each batch
+takes those locks up front in id order, as a settlement run does.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from referrals.models import CustomerProfile, Event, Product
+from referrals.models import Association, CustomerProfile, Event, Product
+from referrals.rebates.ledger_port import rebate_ledger
 
 from .schema import EventInvalid, parse_event
 
@@ -83,14 +85,18 @@ def references_load(events):
 
 
 def customers_lock(accounts):
-    """Lock the customers' profiles in the order of their ids before any event is applied: two
-    batches never hold one while waiting for another the other holds. A customer without a
-    profile yet gets it, locked, when its event is applied, as it would alone."""
+    """Lock the customers' profiles in the order of their ids, then hold their ambassadors'
+    ledgers (the shared lock a rebate's posting takes, payouts/ledger.py), also in id order,
+    before any event is applied: two batches never hold one profile while waiting for another
+    the other holds, and a batch never waits on a settlement run, which locks ambassadors in
+    the same order, while holding a ledger it waits for. A customer without a profile yet gets
+    it, locked, when its event is applied, as it would alone."""
     ids = sorted({account.pk for account in accounts if account is not None})
-    if ids:
-        list(
-            CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id").values("pk")
-        )
+    if not ids:
+        return
+    list(CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id").values("pk"))
+    ambassadors = Association.objects.filter(customer_id__in=ids).values_list("ambassador_id", flat=True).distinct()
+    rebate_ledger().ledgers_hold(set(ambassadors))
 
 
 def in_savepoint(function, *args, **kwargs):

@@ -18,6 +18,11 @@ class RebateLedger(Protocol):
     def bonus_post(self, *, bonus) -> None:
         """Credit a quarterly bonus (R5.5)."""
 
+    def ledgers_hold(self, ambassador_ids) -> None:
+        """Take, in id order, the lock a rebate posting takes on each of these ambassadors' ledgers:
+        a batch of events does so before applying anything, so it never waits on a settlement
+        run while holding a lock the run waits for."""
+
     def order_settled(self) -> Expression:
         """A boolean expression, true where the ledger has settled the order `OuterRef("pk")`."""
 
