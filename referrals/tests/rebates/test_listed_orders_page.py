@@ -1,0 +1,112 @@
+"""A page of 返利订单 (compiled once per shape, portal/kernel/compiled_queries.py) holds exactly
+the orders and values the ORM's list gives, under every filter, on any page (R8.3, R12.2)."""
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from ambassadors.tests.factories import VerifiedAmbassadorFactory
+from referrals.models import Order, OrderType, Reason
+from referrals.rebates.selectors import (
+    LISTED_FIELDS,
+    LISTED_RELATED,
+    RebateStatus,
+    decode_cursor,
+    rebate_orders_of,
+    rebate_orders_page,
+)
+
+from .test_rebate_pages import make_order, settle_today
+
+pytestmark = pytest.mark.django_db
+
+# The 1st of December in Shanghai begins at 16:00 UTC on 30 November: orders either side of it.
+NOW = datetime(2026, 12, 31, 4, 0, tzinfo=UTC)
+COLUMNS = ("pk", *LISTED_FIELDS, *LISTED_RELATED, "ledger_settled")
+
+
+@pytest.fixture
+def orders(ambassador):
+    """Orders in November and December (Shanghai), some settled, invalid, refunded or held."""
+    with time_machine.travel(NOW, tick=False):
+        made = []
+        for number in range(14):
+            days_ago = 27 + 2 * number  # from 4 December back to late October
+            reason = {3: Reason.SAME_PERSON, 7: Reason.REFUNDED}.get(number % 8, "")
+            order = make_order(
+                ambassador,
+                number,
+                reason=reason,
+                rebate="0" if reason else f"{10 + number}.50",
+                days_ago=days_ago,
+                on_hold=number == 5,
+            )
+            if number % 2:
+                Order.objects.filter(pk=order.pk).update(order_type=OrderType.RENEWAL)
+            made.append(order)
+        settle_today()  # orders paid 31 days ago or more are settled
+    return made
+
+
+def as_listed(rows):
+    return [{column: getattr(row, column) for column in COLUMNS} for row in rows]
+
+
+FILTERS = [
+    dict(zip(("month", "status", "order_type"), values, strict=True))
+    for values in itertools.product(
+        (None, date(2026, 12, 1), date(2026, 11, 1)), (None, *RebateStatus.values), (None, "renewal")
+    )
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=str)
+def test_every_page_under_every_filter_holds_the_orms_orders(ambassador, orders, filters):
+    with time_machine.travel(NOW, tick=False):
+        expected = as_listed(rebate_orders_of(ambassador, **filters))
+        pages, before = [], None
+        while True:
+            rows, before = rebate_orders_page(ambassador, before=before, size=3, **filters)
+            pages += as_listed(rows)
+            if before is None:
+                break
+            assert decode_cursor(before) is not None
+
+    assert pages == expected
+    if filters == {"month": None, "status": None, "order_type": None}:
+        assert len(expected) == 14 and any(row["ledger_settled"] for row in expected)
+
+
+def test_the_month_is_the_shanghai_month(ambassador):
+    with time_machine.travel(NOW, tick=False):
+        late_november = make_order(ambassador, 1, days_ago=0)
+        late_november.placed_at = datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Shanghai
+        late_november.save()
+        first_of_december = make_order(ambassador, 2, days_ago=0)
+        first_of_december.placed_at = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 00:00 in Shanghai
+        first_of_december.save()
+
+        november, _ = rebate_orders_page(ambassador, month=date(2026, 11, 1))
+        december, _ = rebate_orders_page(ambassador, month=date(2026, 12, 1))
+
+    assert [row.billing_id for row in november] == [late_november.billing_id]
+    assert [row.billing_id for row in december] == [first_of_december.billing_id]
+
+
+def test_the_values_come_with_the_orms_types(ambassador, orders):
+    with time_machine.travel(NOW, tick=False):
+        [row], _ = rebate_orders_page(ambassador, size=1)
+    [order] = rebate_orders_of(ambassador)[:1]
+    for column in COLUMNS:
+        assert type(getattr(row, column)) is type(getattr(order, column)), column
+    assert timezone.is_aware(row.placed_at)
+
+
+def test_another_ambassadors_page_is_empty(ambassador, orders):
+    other = VerifiedAmbassadorFactory()
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        rows, older = rebate_orders_page(other)
+    assert rows == [] and older is None
