@@ -140,6 +140,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The few statements run again and again (portal.kernel.compiled_queries) are prepared after
+    # 5 runs on a connection; Django's own cursors bind on the client and never are. Behind a
+    # PgBouncer in transaction mode without `max_prepared_statements`, set it false (docs/DEPLOY.md).
+    prepared = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5 if prepared else None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when configured, is the cache and django-q2's broker; otherwise the
@@ -152,6 +158,15 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered template fragments that depend only on the language and the page's own arguments
+# (`{% cache None … using="fragments" %}`): kept in each process, for as long as it runs, since
+# templates and translations change only with a deployment, which starts new processes.
+CACHES["fragments"] = FRAGMENT_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 Q_CLUSTER = {
     "name": "portal",

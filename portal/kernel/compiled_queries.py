@@ -8,6 +8,12 @@ for (the filters present, a page size): it builds the queryset from placeholder 
 where each value lands among the statement's parameters, and from then on only puts the call's
 values in those places and runs the statement.
 
+On PostgreSQL the statement runs on a cursor that binds its parameters on the server, so psycopg
+prepares it after the connection's `prepare_threshold` runs (5, portal/settings.py) and PostgreSQL
+plans it once per connection instead of on every run: planning the 返利订单 list took longer than
+running it. With DATABASE_PREPARED_STATEMENTS=false (behind some PgBouncers, docs/DEPLOY.md) it is
+planned every time, as Django's own queries are.
+
 Where a value lands is found by compiling the shape twice with different placeholders: the SQL
 must not change and the other parameters must not move, or `CompiledQuery` refuses the shape
 (ShapeError) rather than guess. Rows come back as `row_type` objects with the queryset's columns and
@@ -90,7 +96,7 @@ class CompiledQuery:
             adapted = self.slots[name].adapt(slots[name], connection)
             for position in positions:
                 params[position] = adapted
-        with connection.cursor() as cursor:
+        with _statement_cursor(connection) as cursor:
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
         return [self._row(statement, values, connection) for values in rows]
@@ -145,3 +151,23 @@ class CompiledQuery:
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         return sql, list(params), compiler
+
+
+def _statement_cursor(connection):
+    """Django's cursor (health check, query logging, error wrapping), binding on the server on
+    PostgreSQL: Django's own binds on the client, and psycopg never prepares such a statement."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = ServerBindingCursor(connection.connection)
+        # As Django's `create_cursor`: times in the connection's time zone if the settings changed it.
+        loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != loader.timezone:
+            register_tzloader(connection.timezone, cursor)
+        return connection._prepare_cursor(cursor)  # Django's wrapping of a cursor it made itself

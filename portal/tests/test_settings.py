@@ -76,3 +76,18 @@ def test_env_example_lists_every_secret():
     listed = (BASE_DIR / ".env.example").read_text()
     for name in [*SECRETS, "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "TRUSTED_PROXY_COUNT"]:
         assert f"{name}=" in listed
+
+
+@pytest.mark.parametrize(("setting", "threshold"), [("", "5"), ("true", "5"), ("false", "None")])
+def test_statements_are_prepared_on_postgresql_unless_turned_off(setting, threshold):
+    environment = {"DATABASE_PREPARED_STATEMENTS": setting} if setting else {}
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])",
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/unused",
+        **environment,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == threshold

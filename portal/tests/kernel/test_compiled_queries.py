@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.kernel.compiled_queries import DATE, DATETIME, NUMBER, TEXT, CompiledQuery, ShapeError
@@ -141,3 +143,23 @@ def test_a_parameter_worked_out_from_a_slot_is_refused(users):
     )
     with pytest.raises(ShapeError, match="more_than_id"):
         query.rows({}, {"more_than_id": 0})
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_the_statement_is_prepared_after_a_few_runs_and_still_logged(users):
+    query, _calls = compiled_users()
+    values = dict(SLOTS[0], email="user1@example.com")
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"portal_user"%'])
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(7):
+            [row] = query.rows({"newest_first": True}, values)
+            assert row.email == "user1@example.com"
+
+    assert prepared() == before + 1  # planned once on this connection, whatever the value
+    assert len(captured) == 7  # every run is counted where Django counts queries

@@ -1,0 +1,42 @@
+"""The fragments of a page kept per process (`{% cache … using="fragments" %}`) are the page as
+rendered afresh, in each language and under each filter: a cached fragment never shows another
+language's words or another request's choices."""
+
+import re
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+from django.urls import reverse
+
+from .test_rebate_pages import make_order
+
+pytestmark = pytest.mark.django_db
+
+NO_FRAGMENTS = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+NO_FRAGMENTS["fragments"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def page(client, query, language):
+    answer = client.get(reverse("center:orders"), query, headers={"accept-language": language})
+    assert answer.status_code == 200
+    return CSRF.sub('name="csrfmiddlewaretoken" value=""', answer.content.decode())
+
+
+QUERIES = [{}, {"status": "settled"}, {"type": "renewal", "month": "2026-11"}, {"status": "invalid"}, {}]
+
+
+def test_each_page_is_what_it_is_without_the_fragment_cache(logged_in, ambassador):
+    make_order(ambassador, 1)
+    make_order(ambassador, 2, on_hold=True)  # the notice of rebates under review
+    caches["fragments"].clear()
+    cached = [page(logged_in, query, language) for language in ("zh-hans", "en", "zh-hans") for query in QUERIES]
+    with override_settings(CACHES=NO_FRAGMENTS):
+        fresh = [page(logged_in, query, language) for language in ("zh-hans", "en", "zh-hans") for query in QUERIES]
+
+    assert cached == fresh
+    english = cached[len(QUERIES)]
+    assert "Rebate orders" in english and "返利订单" not in english.split("<main", 1)[1]
+    assert '<option value="settled" selected>' in cached[1] and '<option value="settled" selected>' not in cached[0]
+
