@@ -381,7 +381,8 @@ def main():
                         run = wrk(path, requests_file, options.seconds, options.connections, options.threads)
                         next_event[name] += count
                         observed[name] = max(observed[name], run["rps"])
-                        rate[name] = max(observed[name] * 1.5, 100)
+                        # A warm-up run can be half as fast as the next: never sign fewer than the first run.
+                        rate[name] = max(observed[name] * 1.5, options.max_rate)
                         results[name].append(run)
                         print(
                             f"  {name}: {run['rps']:,.0f} req/s, 200: {run['ok']}, other: {run['errors']},"

@@ -72,17 +72,23 @@ LISTED_RELATED = {
 def rebate_orders_of(ambassador, *, month=None, status=None, order_type=None):
     """The ambassador's listed orders, newest first, with `ledger_settled` and the LISTED_RELATED
     values of their customers and products."""
+    return _listed_orders(ambassador_id=ambassador.pk, **_filters(month, status, order_type))
+
+
+def _filters(month, status, order_type):
+    """The list's filters as `_listed_orders` takes them: a month as its first and next first day,
+    a status that is not one of RebateStatus as none."""
     start = month_of(month) if month else None
-    return _listed_orders(
-        ambassador_id=ambassador.pk,
-        month_start=start,
-        month_end=add_months(start, 1) if start else None,
-        status=status if status in RebateStatus.values else None,
-        order_type=order_type or None,
-    )
+    return {
+        "month_start": start,
+        "month_end": add_months(start, 1) if start else None,
+        "status": status if status in RebateStatus.values else None,
+        "order_type": order_type or None,
+    }
 
 
 def _listed_orders(*, ambassador_id, month_start, month_end, status, order_type):
+    """The list's queryset: what `rebate_orders_of` returns and a page compiles."""
     orders = with_ledger_settled(
         Order.objects.filter(ambassador_id=ambassador_id, reason__in=LISTED_REASONS)
         .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
@@ -159,18 +165,11 @@ def rebate_orders_page(ambassador, *, before=None, size=20, month=None, status=N
 
     Keyset pagination: the cost of a page does not depend on how far into
     100,000 orders it is, and no COUNT(*) runs (docs/PERFORMANCE.md)."""
-    start = month_of(month) if month else None
+    filters = _filters(month, status, order_type)
     placed_at, pk = decode_cursor(before) or (None, None)
     rows = _LISTED_ORDERS_PAGE.rows(
-        {"size": size + 1, "status": status if status in RebateStatus.values else None},
-        {
-            "ambassador_id": ambassador.pk,
-            "month_start": start,
-            "month_end": add_months(start, 1) if start else None,
-            "order_type": order_type or None,
-            "before_placed_at": placed_at,
-            "before_pk": pk,
-        },
+        {"size": size + 1, "status": filters.pop("status")},  # a status changes the SQL: part of the shape
+        {"ambassador_id": ambassador.pk, **filters, "before_placed_at": placed_at, "before_pk": pk},
     )
     older = encode_cursor(rows[size - 1]) if len(rows) > size else None
     return rows[:size], older

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
@@ -110,3 +111,38 @@ def test_another_ambassadors_page_is_empty(ambassador, orders):
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         rows, older = rebate_orders_page(other)
     assert rows == [] and older is None
+
+
+@pytest.mark.postgresql
+def test_a_deep_page_reads_about_a_page_of_rows_even_in_a_generic_plan(ambassador):
+    """A prepared statement may get a plan that cannot see the cursor's values; the cursor's
+    condition must still bound the index scan (docs/PERFORMANCE.md: the last page once read all
+    100,000 orders)."""
+    with time_machine.travel(NOW, tick=False):
+        for number in range(300):
+            make_order(ambassador, number, days_ago=1 + number % 200)
+        before = None
+        for _ in range(12):  # to the last pages
+            _rows, before = rebate_orders_page(ambassador, before=before, size=20)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        for _ in range(7):  # past psycopg's prepare threshold: the statement is prepared, generic
+            rebate_orders_page(ambassador, before=before, size=20)
+
+        read = orders_rows_read()
+        rows, _older = rebate_orders_page(ambassador, before=before, size=20)
+        read = orders_rows_read() - read
+
+    assert len(rows) == 20
+    assert read <= 3 * 21, read
+
+
+def orders_rows_read():
+    """Rows of the orders table this transaction has read so far, by index or sequential scan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [Order._meta.db_table],
+        )
+        return cursor.fetchone()[0]
