@@ -39,4 +39,3 @@ def test_each_page_is_what_it_is_without_the_fragment_cache(logged_in, ambassado
     english = cached[len(QUERIES)]
     assert "Rebate orders" in english and "返利订单" not in english.split("<main", 1)[1]
     assert '<option value="settled" selected>' in cached[1] and '<option value="settled" selected>' not in cached[0]
-
