@@ -114,12 +114,19 @@ def encode_cursor(order):
     return f"{(order.placed_at - _EPOCH) // _MICROSECOND}.{order.pk}"
 
 
+# The largest id an order can have (a BigAutoField): a larger one is no order's cursor, and the
+# databases cannot take it as a parameter (SQLite raises, PostgreSQL compares as numeric, unindexed).
+_MAX_ID = 2**63 - 1
+
+
 def decode_cursor(text):
+    """The place `encode_cursor` wrote, or None for text that is not one (the list starts over)."""
     try:
         micros, pk = (int(part) for part in (text or "").split("."))
-        return _EPOCH + micros * _MICROSECOND, pk
+        placed_at = _EPOCH + micros * _MICROSECOND
     except (ValueError, OverflowError):
         return None
+    return (placed_at, pk) if 0 < pk <= _MAX_ID else None
 
 
 class ListedOrder(SimpleNamespace):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from ambassadors.tests.factories import UserFactory, VerifiedAmbassadorFactory
+from portal.shell.api import PAGE_SIZE
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
 from referrals.models import Order, Product, Reason, RebateChange, RuleSet
 from referrals.rebates.ledger_port import rebate_ledger
@@ -221,7 +222,10 @@ def test_the_list_pages_by_cursor_and_a_bad_cursor_starts_over(logged_in, ambass
     assert len(names) == 45 and len(set(names)) == 45
     assert third.context["older"] is None
     assert "更早的订单" in first.content.decode() and "最新" in second.content.decode()
-    assert logged_in.get(reverse("center:orders"), {"before": "nonsense"}).context["rows"] == first.context["rows"]
+    for nonsense in ("nonsense", f"{10**30}.1", f"1800000000000000.{10**20}", f"1800000000000000.{2**63}", "1.0"):
+        assert logged_in.get(reverse("center:orders"), {"before": nonsense}).context["rows"] == first.context["rows"]
+        answer = logged_in.get(reverse("api_rebate_orders"), {"before": nonsense})
+        assert answer.status_code == 200 and len(answer.json()["results"]) == min(45, PAGE_SIZE)
 
 
 def test_orders_placed_at_the_same_instant_are_neither_skipped_nor_repeated(logged_in, ambassador):
