@@ -18,6 +18,11 @@ Where a value lands is found by compiling the shape twice with different placeho
 must not change and the other parameters must not move, or `CompiledQuery` refuses the shape
 (ShapeError) rather than guess. Rows come back as `row_type` objects with the queryset's columns and
 annotations as attributes (a model column by its attname), converted as the ORM converts them.
+
+A slot's value goes into the statement as given, adapted but not cleaned by its field: the ORM
+would drop a filter on an integer too large for the column, the statement passes it to the
+database, which refuses it (SQLite) or compares it slowly (PostgreSQL). Callers pass values they
+have checked, as `referrals.rebates.selectors.decode_cursor` checks a cursor's id.
 """
 
 from dataclasses import dataclass
