@@ -39,7 +39,7 @@ class Balances:
 
 def ambassadors_locked(ids):
     """Lock the ambassadors' rows, in id order so that two lockers never deadlock."""
-    ids = sorted({pk for pk in ids if pk is not None})
+    ids = _in_id_order(ids)
     if ids:
         list(Ambassador.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     return ids
@@ -50,7 +50,7 @@ def ambassadors_share_locked(ids) -> dict[int, bool]:
     each other. Returns whether each one's membership has ended, read under the lock. Django's
     `select_for_update` has no shared strength, hence the one statement of SQL; SQLite, which lets
     one writer in at a time, needs no row lock."""
-    ids = sorted({pk for pk in ids if pk is not None})
+    ids = _in_id_order(ids)
     if not ids:
         return {}
     if connection.vendor == "postgresql":
@@ -60,6 +60,11 @@ def ambassadors_share_locked(ids) -> dict[int, bool]:
     return {
         pk: ended is not None for pk, ended in Ambassador.objects.filter(pk__in=ids).values_list("pk", "cancelled_at")
     }
+
+
+def _in_id_order(ids):
+    """The distinct ids, None left out, in the one order every locker takes them in."""
+    return sorted({pk for pk in ids if pk is not None})
 
 
 _SHARE_LOCK = (

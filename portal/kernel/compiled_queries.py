@@ -123,17 +123,12 @@ class CompiledQuery:
         second_sql, second_params, _compiler = self._sql(shape, second, connection)
         if first_sql != second_sql or len(first_params) != len(second_params):
             raise ShapeError(f"the SQL of shape {shape} changes with its slots' values")
-        positions = {
-            name: [
-                index
-                for index, param in enumerate(first_params)
-                if param == self.slots[name].adapt(first[name], connection)
-            ]
-            for name in names
-        }
+        positions = {}
         for name in names:
-            adapted = self.slots[name].adapt(second[name], connection)
-            if not positions[name] or any(second_params[index] != adapted for index in positions[name]):
+            slot = self.slots[name]
+            one, other = slot.adapt(first[name], connection), slot.adapt(second[name], connection)
+            positions[name] = [index for index, param in enumerate(first_params) if param == one]
+            if not positions[name] or any(second_params[index] != other for index in positions[name]):
                 raise ShapeError(f"slot {name!r} does not land in the parameters of shape {shape}")
         filled = {index for indexes in positions.values() for index in indexes}
         pairs = enumerate(zip(first_params, second_params, strict=True))
