@@ -41,6 +41,34 @@ def shared_signal_kinds(first_user, second_user):
     )
 
 
+def shared_signal_kinds_of_pairs(pairs):
+    """`shared_signal_kinds` for many (first user id, second user id) pairs at once:
+    {pair: kinds}, every pair present. One query."""
+    pairs = set(pairs)
+    kinds = {pair: ({"same_account"} if pair[0] == pair[1] else set()) for pair in pairs}
+    firsts, seconds = {first for first, _ in pairs}, {second for _, second in pairs}
+    links = SamePersonLink.objects.filter(user__in=firsts, other__in=seconds).values_list("user", "other", "kind")
+    for first, second, kind in links.distinct() if pairs else ():
+        if (first, second) in kinds and first != second:
+            kinds[first, second].add(kind)
+    return kinds
+
+
+def accounts_sharing_signals(user_ids):
+    """Which of these accounts share an identity signal's value with another of them:
+    {account id: {the others}}, only those that do. One query."""
+    users_by_value = {}
+    among = IdentitySignal.objects.filter(user__in=user_ids)
+    for value_hash, user in among.filter(value_hash__in=among.values("value_hash")).values_list("value_hash", "user"):
+        users_by_value.setdefault(value_hash, set()).add(user)
+    sharing = {}
+    for users in users_by_value.values():
+        for user in users:
+            if len(users) > 1:
+                sharing.setdefault(user, set()).update(users - {user})
+    return sharing
+
+
 def same_person_group(user):
     """The accounts linked to `user` and by which signals: {account id: {kinds}}. One query."""
     group = {}

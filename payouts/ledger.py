@@ -96,6 +96,38 @@ def post(*, key, kind, lines, **cause):
     return posting
 
 
+@dataclass(frozen=True)
+class PostingDraft:
+    key: str
+    kind: str
+    lines: list[Line]
+    cause: dict  # the posting's cause: its order and rebate change, or its bonus, ...
+
+
+def post_many(drafts):
+    """`post` for many causes in two statements: the postings, then their entries. A key posted
+    before is left out; one that another transaction posts meanwhile fails the statement
+    (IntegrityError), and the caller's savepoint decides what then."""
+    drafts = [draft for draft in drafts if any(line.amount != 0 for line in draft.lines)]
+    if not drafts:
+        return
+    seen = set(Posting.objects.filter(key__in=[draft.key for draft in drafts]).values_list("key", flat=True))
+    drafts = [draft for draft in drafts if draft.key not in seen]
+    postings = Posting.objects.bulk_create(Posting(key=draft.key, kind=draft.kind, **draft.cause) for draft in drafts)
+    Entry.objects.bulk_create(
+        Entry(
+            posting=posting,
+            ambassador_id=line.ambassador_id,
+            bucket=line.bucket,
+            amount=line.amount,
+            order_id=line.order_id,
+        )
+        for posting, draft in zip(postings, drafts, strict=True)
+        for line in draft.lines
+        if line.amount != 0
+    )
+
+
 def _bucket_sums(entries):
     return entries.aggregate(
         **{bucket: Sum("amount", filter=Q(bucket=bucket), default=ZERO) for bucket in Bucket.values}

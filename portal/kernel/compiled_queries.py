@@ -89,22 +89,41 @@ class CompiledQuery:
         self._statements = {}
 
     def rows(self, shape, slots, *, using="default"):
+        return self.rows_of_each(shape, [slots], using=using)
+
+    def rows_of_each(self, shape, calls, *, using="default"):
+        """The rows of several calls of one shape, in one round trip: their statements joined by
+        UNION ALL, each call's rows in the order `rows` gives them. Which call a row answers
+        must show in its columns (the database may interleave them); every call must leave out
+        the same slots."""
         connection = connections[using]
-        present = frozenset(name for name, value in slots.items() if value is not None)
+        present = {frozenset(name for name, value in slots.items() if value is not None) for slots in calls}
+        if len(present) != 1:
+            raise ShapeError("calls joined in one statement must give values to the same slots")
+        statement = self._statement(shape, present.pop(), connection)
+        params = []
+        for slots in calls:
+            params += self._params(statement, slots, connection)
+        with _statement_cursor(connection) as cursor:
+            cursor.execute(" UNION ALL ".join([statement.sql] * len(calls)), params)
+            rows = cursor.fetchall()
+        return [self._row(statement, values, connection) for values in rows]
+
+    def _statement(self, shape, present, connection):
         # A datetime lookup by date (`__date`) compiles with the current time zone in it.
         key = (connection.alias, timezone.get_current_timezone_name(), tuple(sorted(shape.items())), present)
         statement = self._statements.get(key)
         if statement is None:
             statement = self._statements[key] = self._compile(shape, present, connection)
+        return statement
+
+    def _params(self, statement, slots, connection):
         params = list(statement.params)
         for name, positions in statement.slot_positions.items():
             adapted = self.slots[name].adapt(slots[name], connection)
             for position in positions:
                 params[position] = adapted
-        with _statement_cursor(connection) as cursor:
-            cursor.execute(statement.sql, params)
-            rows = cursor.fetchall()
-        return [self._row(statement, values, connection) for values in rows]
+        return params
 
     def _row(self, statement, values, connection):
         if statement.converters:

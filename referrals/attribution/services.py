@@ -280,11 +280,22 @@ def customer_mark_old(*, customer, at):
         return profile
     profile.became_old_at = at
     profile.save(update_fields=["became_old_at"])
-    for association in Association.objects.select_for_update().filter(customer=customer):
+    for association in ends_when_old(Association.objects.select_for_update().filter(customer=customer), at):
+        association.save(update_fields=["ended_at", "end_reason"])
+    return profile
+
+
+def ends_when_old(associations, at):
+    """R3.4: end, in memory, the associations still running when the customer became old at
+    `at`, and give them back for saving; one that started later ends where it started."""
+    ended = []
+    for association in associations:
         effective_end = min(association.ended_at or association.expires_at, association.expires_at)
         if effective_end > at:
-            _end(association, EndReason.BECAME_OLD, at=max(at, association.started_at))
-    return profile
+            association.ended_at = max(at, association.started_at)
+            association.end_reason = EndReason.BECAME_OLD
+            ended.append(association)
+    return ended
 
 
 @transaction.atomic

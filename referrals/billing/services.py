@@ -16,12 +16,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from ambassadors.identity import identity_signal_record
+from ambassadors.identity import accounts_sharing_signals, identity_signal_record
 from portal.kernel import personal_data
 from portal.kernel.audit import audit_record
 from referrals.attribution.services import customer_segment_set
 from referrals.models import Event, Product
 from referrals.rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
+from referrals.rebates.snapshot_batches import snapshots_apply
 
 from . import batches
 from .batches import EVENTS_PER_BATCH
@@ -204,10 +205,57 @@ def _batch_apply(size, *, one_by_one=False):
         events = batches.events_claim(size)
         envelopes, references = batches.references_load(events)
         batches.customers_lock(references.accounts.values())
-        for event in events:
-            _attempt(event, envelopes[event.pk], references)
+        if one_by_one or size == 1:
+            for event in events:
+                _attempt(event, envelopes[event.pk], references)
+        else:
+            _events_apply_in_runs(events, envelopes, references)
         Event.objects.bulk_update(events, ["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
     return len(events), sum(event.status == Event.Status.PROCESSED for event in events)
+
+
+def _events_apply_in_runs(events, envelopes, references):
+    """Apply a batch's events in their order: each run of order snapshots whose customers differ
+    and share no identity signal at once (referrals/rebates/snapshot_batches.py), anything else
+    alone. A run that fails is applied again event by event, so an event fails on its own."""
+    sharing = accounts_sharing_signals([account.pk for account in references.accounts.values() if account])
+    run = []
+    for event in events:
+        envelope = envelopes[event.pk]
+        snapshot = _snapshot(envelope.data, references) if envelope and envelope.type == "order.updated" else None
+        if snapshot is None:
+            _run_attempt(run, envelopes, references)
+            run = []
+            _attempt(event, envelope, references)
+            if envelope and envelope.type == "customer.updated":  # it may have linked accounts (R2.4)
+                sharing = accounts_sharing_signals(list(sharing) + [a.pk for a in references.accounts.values() if a])
+            continue
+        in_run = {snapshot.customer.pk for _, snapshot in run}
+        if snapshot.customer.pk in in_run or sharing.get(snapshot.customer.pk, set()) & in_run:
+            _run_attempt(run, envelopes, references)
+            run = []
+        run.append((event, snapshot))
+    _run_attempt(run, envelopes, references)
+
+
+def _run_attempt(run, envelopes, references):
+    """Apply a run of snapshots in one savepoint, or, if that fails, each event in its own.
+    A run of one gains nothing from reading its facts together: it is applied alone."""
+    if len(run) <= 1:
+        for event, _ in run:
+            _attempt(event, envelopes[event.pk], references)
+        return
+    try:
+        with transaction.atomic():
+            results = snapshots_apply([snapshot for _, snapshot in run])
+    except Exception:
+        logger.exception("a run of %d events failed together; applying them one at a time", len(run))
+        for event, _ in run:
+            _attempt(event, envelopes[event.pk], references)
+        return
+    for (event, _), result in zip(run, results, strict=True):
+        event.attempts += 1
+        _succeeded(event, result)
 
 
 def _attempt(event, envelope, references):
@@ -217,10 +265,8 @@ def _attempt(event, envelope, references):
         with transaction.atomic():
             envelope = envelope or parse_event(event.body.encode())
             created = datetime.fromtimestamp(envelope.created, tz=UTC) if envelope.created else None
-            event.result = APPLY[envelope.type](envelope.data, created=created, references=references)
-        event.status = Event.Status.PROCESSED
-        event.processed_at = timezone.now()
-        event.error = ""
+            result = APPLY[envelope.type](envelope.data, created=created, references=references)
+        _succeeded(event, result)
     except Exception as error:  # any failure is kept on the event and retried
         logger.exception("event %s not applied (attempt %d)", event.pk, event.attempts)
         event.error = f"{type(error).__name__}: {error}"[:2000]
@@ -228,6 +274,13 @@ def _attempt(event, envelope, references):
             event.status = Event.Status.FAILED
         else:
             event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
+
+
+def _succeeded(event, result):
+    event.result = result
+    event.status = Event.Status.PROCESSED
+    event.processed_at = timezone.now()
+    event.error = ""
 
 
 @transaction.atomic
@@ -260,18 +313,29 @@ def _customer_updated(data, created=None, references=None):
 
 
 def _order_updated(data, created=None, references=None):  # snapshots carry their own version
-    order = data  # the parsed snapshot
     references = references or batches.References()
-    product = references.product(order["product"])
-    customer = references.account(order["customer"])
-    _references_require("order.updated", customer_known=customer is not None, product_known=product is not None)
-    snapshot = OrderSnapshot(
+    snapshot = _snapshot(data, references)
+    if snapshot is None:
+        _references_require(
+            "order.updated",
+            customer_known=references.account(data["customer"]) is not None,
+            product_known=references.product(data["product"]) is not None,
+        )
+    return order_snapshot_apply(snapshot)
+
+
+def _snapshot(order, references):
+    """The parsed snapshot as the rebate engine takes it, or None when its customer or product
+    names nothing."""
+    product, customer = references.product(order["product"]), references.account(order["customer"])
+    if product is None or customer is None:
+        return None
+    return OrderSnapshot(
         billing_id=order["id"],
         customer=customer,
         product=product,
         **{key: order[key] for key in order if key not in ("id", "customer", "product")},
     )
-    return order_snapshot_apply(snapshot)
 
 
 APPLY = {"customer.updated": _customer_updated, "order.updated": _order_updated}

@@ -15,6 +15,9 @@ class RebateLedger(Protocol):
     def rebate_post(self, *, order, change) -> None:
         """Bring the ledger to the order's current rebate; `change` (a RebateChange) is the cause."""
 
+    def rebates_post(self, changes) -> None:
+        """`rebate_post` for many (order, change) pairs at once, in one transaction."""
+
     def bonus_post(self, *, bonus) -> None:
         """Credit a quarterly bonus (R5.5)."""
 

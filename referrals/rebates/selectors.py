@@ -284,6 +284,15 @@ def news():
     return NewsEntry.objects.order_by("-published_at")
 
 
+def ambassadors_with_rebates_held(ambassador_ids) -> set:
+    """Those of these ambassadors whose new rebates start held (`rebates_held_for`), in one query."""
+    return set(
+        RiskCase.objects.filter(
+            ambassador_id__in=ambassador_ids, kind=RiskCase.Kind.SUSPECT_SHARE, status=RiskCase.Status.OPEN
+        ).values_list("ambassador_id", flat=True)
+    )
+
+
 def rebates_held_for(ambassador_id) -> bool:
     """Whether the ambassador's new rebates start held (an open suspect-share case)."""
     return RiskCase.objects.filter(

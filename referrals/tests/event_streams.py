@@ -23,19 +23,24 @@ PRODUCTS = ("ecs", "ecs", "rds", "domain", "vhost-shared")
 
 moments = st.integers(min_value=0, max_value=40).map(lambda step: START + step * GRID)
 
-new_order = st.fixed_dictionaries(
-    {
-        "step": st.just("order"),
-        "customer": st.sampled_from([0, 0, 0, 1, 1, 2, 3]),
-        "placed": moments,
-        "product": st.sampled_from(PRODUCTS),
-        "kind": st.sampled_from(["new", "new", "renew", "upgrade"]),
-        "billing": st.sampled_from(["prepaid", "prepaid", "prepaid", "postpaid"]),
-        "trial": st.sampled_from([False, False, False, True]),
-        "amount": st.sampled_from([Decimal("0.00"), Decimal("100.00"), Decimal("1000.00"), Decimal("1000.00")]),
-        "paid_after": st.none() | st.sampled_from([timedelta(0), GRID, 3 * GRID, 8 * GRID]),
-    }
-)
+
+def new_order_of(customers):
+    return st.fixed_dictionaries(
+        {
+            "step": st.just("order"),
+            "customer": customers,
+            "placed": moments,
+            "product": st.sampled_from(PRODUCTS),
+            "kind": st.sampled_from(["new", "new", "renew", "upgrade"]),
+            "billing": st.sampled_from(["prepaid", "prepaid", "prepaid", "postpaid"]),
+            "trial": st.sampled_from([False, False, False, True]),
+            "amount": st.sampled_from([Decimal("0.00"), Decimal("100.00"), Decimal("1000.00"), Decimal("1000.00")]),
+            "paid_after": st.none() | st.sampled_from([timedelta(0), GRID, 3 * GRID, 8 * GRID]),
+        }
+    )
+
+
+new_order = new_order_of(st.sampled_from([0, 0, 0, 1, 1, 2, 3]))
 payment = st.fixed_dictionaries(
     {
         "step": st.just("pay"),
@@ -46,22 +51,44 @@ payment = st.fixed_dictionaries(
 refund = st.fixed_dictionaries(
     {"step": st.just("refund"), "order": st.integers(0, 30), "share": st.sampled_from(["0.5", "1"])}
 )
-customer_update = st.fixed_dictionaries(
-    {
-        "step": st.just("customer"),
-        "customer": st.integers(0, 3),
-        "segment": st.none() | st.sampled_from(["normal", "normal", "cbm"]),
-        # A phone number per customer, or one shared by customers 2 and 3 (R2.4, R9.1).
-        "phone": st.none() | st.sampled_from(["own", "shared"]),
-    }
-)
+
+
+def customer_update_of(customers):
+    return st.fixed_dictionaries(
+        {
+            "step": st.just("customer"),
+            "customer": customers,
+            "segment": st.none() | st.sampled_from(["normal", "normal", "cbm"]),
+            # A phone number per customer, or one shared by customers from 2 on (R2.4, R9.1).
+            "phone": st.none() | st.sampled_from(["own", "shared"]),
+        }
+    )
+
+
+customer_update = customer_update_of(st.integers(0, 3))
 steps = st.lists(st.one_of(new_order, new_order, payment, refund, customer_update), min_size=8, max_size=30)
 # Each customer's association: from before the stream (most), none, or from a moment inside it.
-associations = st.lists(
-    st.one_of(st.just(START - timedelta(days=1)), st.just(START - timedelta(days=1)), st.none(), moments),
-    min_size=4,
-    max_size=4,
+association_start = st.one_of(
+    st.just(START - timedelta(days=1)), st.just(START - timedelta(days=1)), st.none(), moments
 )
+associations = st.lists(association_start, min_size=4, max_size=4)
+
+# Many customers, few `customer.updated`: long runs of snapshots of different customers, the runs a
+# batch decides together (referrals/rebates/snapshot_batches.py), broken where customers repeat or
+# share a phone (customers 2 to 7 when it is the shared one).
+WIDE = 8
+wide_steps = st.lists(
+    st.one_of(
+        *[new_order_of(st.integers(0, WIDE - 1))] * 3,
+        payment,
+        payment,
+        refund,
+        customer_update_of(st.integers(0, WIDE - 1)),
+    ),
+    min_size=10,
+    max_size=40,
+)
+wide_associations = st.lists(association_start, min_size=WIDE, max_size=WIDE)
 
 
 def stream_events(steps, customers):
@@ -142,8 +169,8 @@ def events_store(bodies):
 
 def stream_state(customers):
     """Everything a stream decides, without ids or clocks that differ between two runs:
-    every order and its decision, every rebate change, the events' outcomes, the
-    associations and profiles."""
+    every order and its decision, every rebate change (each order's in sequence), the events'
+    outcomes, the associations and profiles."""
     orders = {
         order["billing_id"]: order
         for order in Order.objects.filter(customer__in=customers).values(
@@ -166,9 +193,12 @@ def stream_state(customers):
             "risk_verdict",
         )  # fmt: skip
     }
+    # Each order's changes in the order they were made. Between two orders the order of ids only
+    # says which step of a worker came first: a batch decides a run of customers' snapshots before
+    # the other orders their payments reach, one event at a time decides those in between.
     changes = list(
         RebateChange.objects.filter(order__customer__in=customers)
-        .order_by("pk")
+        .order_by("order__billing_id", "pk")
         .values_list("order__billing_id", "cause", "before", "after", "reason_after", "after_settlement")
     )
     events = list(Event.objects.order_by("pk").values_list("pk", "status", "attempts", "result", "error"))
