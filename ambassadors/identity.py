@@ -54,19 +54,12 @@ def shared_signal_kinds_of_pairs(pairs):
     return kinds
 
 
-def accounts_sharing_signals(user_ids):
-    """Which of these accounts share an identity signal's value with another of them:
-    {account id: {the others}}, only those that do. One query."""
-    users_by_value = {}
-    among = IdentitySignal.objects.filter(user__in=user_ids)
-    for value_hash, user in among.filter(value_hash__in=among.values("value_hash")).values_list("value_hash", "user"):
-        users_by_value.setdefault(value_hash, set()).add(user)
-    sharing = {}
-    for users in users_by_value.values():
-        for user in users:
-            if len(users) > 1:
-                sharing.setdefault(user, set()).update(users - {user})
-    return sharing
+def signal_values_of(user_ids):
+    """The identity signals' values (keyed hashes) of these accounts: {account id: {hashes}}. One query."""
+    values = {}
+    for user, value_hash in IdentitySignal.objects.filter(user__in=user_ids).values_list("user", "value_hash"):
+        values.setdefault(user, set()).add(value_hash)
+    return values
 
 
 def same_person_group(user):

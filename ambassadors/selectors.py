@@ -25,3 +25,8 @@ def verifications_of(ambassador):
 
 def latest_verification_of(ambassador):
     return verifications_of(ambassador).first()
+
+
+def ambassador_accounts(user_ids) -> set:
+    """Those of these accounts that are ambassadors, now or once. One query."""
+    return set(Ambassador.objects.filter(user__in=user_ids).values_list("user", flat=True))

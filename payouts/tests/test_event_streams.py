@@ -136,8 +136,8 @@ def test_r2_1_a_payment_before_the_slot_holders_takes_the_slot_from_it(accounts)
     assert state["orders"]["ord-000"]["reason"] == "OUTSIDE_WINDOW"  # the association ended on day 5 (R3.4)
     assert [change[:4] for change in state["changes"]] == [
         ("ord-000", "decision", 0, Decimal("250.00")),
-        ("ord-001", "decision", 0, Decimal("250.00")),
         ("ord-000", "rejudged", Decimal("250.00"), 0),
+        ("ord-001", "decision", 0, Decimal("250.00")),
     ]
 
 

@@ -99,6 +99,42 @@ def customers_lock(accounts):
     rebate_ledger().ledgers_hold(set(ambassadors))
 
 
+@dataclass
+class Run:
+    """Order snapshots of a batch applied together, and the `customer.updated` events held back
+    behind them (referrals/rebates/snapshot_batches.py).
+
+    A snapshot joins the run when nothing it and the run's snapshots decide reads another's:
+    its customer is not in the run and shares no identity signal with a customer in it (R2.4).
+    A `customer.updated` bears on its customer's orders, those of the accounts sharing a signal
+    with them, before or through the event, and those where the customer is the ambassador
+    (`customer_orders_rejudge`). Of an ambassador it ends the run; of anyone else it is held
+    back and applied after the run, in its place among the held-back events: what it bears on
+    may not join the run after it, and nothing it bears on can have changed before it, since
+    everything in the run came before it or bears on none of its accounts.
+
+    `signals`: the identity signals' values of the batch's customers, {account id: {hashes}}."""
+
+    signals: dict
+    snapshots: list = field(default_factory=list)  # (event, snapshot)
+    held_back: list = field(default_factory=list)  # events
+    barred: set = field(default_factory=set)  # accounts a held-back event bears on
+
+    def takes(self, customer_id):
+        customers = {snapshot.customer.pk for _, snapshot in self.snapshots}
+        return customer_id not in customers | self.barred and not self._sharing(customer_id, customers)
+
+    def hold_back(self, event, customer_id, hashes):
+        """Hold back a customer.updated of `customer_id` bringing these signal values."""
+        self.held_back.append(event)
+        values = self.signals.get(customer_id, set()) | set(hashes)
+        self.barred |= {customer_id} | {other for other, theirs in self.signals.items() if theirs & values}
+
+    def _sharing(self, customer_id, customers):
+        values = self.signals.get(customer_id, set())
+        return values and any(self.signals.get(other, set()) & values for other in customers - {customer_id})
+
+
 def in_savepoint(function, *args, **kwargs):
     """Run `function` in a savepoint: its failure rolls back its own writes only."""
     with transaction.atomic():

@@ -16,13 +16,15 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from ambassadors.identity import accounts_sharing_signals, identity_signal_record
+from ambassadors.identity import identity_signal_record, signal_values_of
+from ambassadors.selectors import ambassador_accounts
 from portal.kernel import personal_data
 from portal.kernel.audit import audit_record
+from portal.kernel.bulk_writes import rows_update
 from referrals.attribution.services import customer_segment_set
 from referrals.models import Event, Product
 from referrals.rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
-from referrals.rebates.snapshot_batches import snapshots_apply
+from referrals.rebates.snapshot_batches import customer_orders_rejudge_together, snapshots_apply
 
 from . import batches
 from .batches import EVENTS_PER_BATCH
@@ -210,32 +212,41 @@ def _batch_apply(size, *, one_by_one=False):
                 _attempt(event, envelopes[event.pk], references)
         else:
             _events_apply_in_runs(events, envelopes, references)
-        Event.objects.bulk_update(events, ["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
+        rows_update(events, ["attempts", "next_attempt_at", "result", "status", "processed_at", "error"])
     return len(events), sum(event.status == Event.Status.PROCESSED for event in events)
 
 
 def _events_apply_in_runs(events, envelopes, references):
-    """Apply a batch's events in their order: each run of order snapshots whose customers differ
-    and share no identity signal at once (referrals/rebates/snapshot_batches.py), anything else
-    alone. A run that fails is applied again event by event, so an event fails on its own."""
-    sharing = accounts_sharing_signals([account.pk for account in references.accounts.values() if account])
-    run = []
+    """Apply a batch's events: order snapshots in runs decided together, a `customer.updated`
+    held back behind the run where it may be (`batches.Run`), anything else alone, each in its
+    place. A run that fails is applied again event by event, so an event fails on its own."""
+    customers = [account.pk for account in references.accounts.values() if account]
+    ambassadors = ambassador_accounts(customers)
+    run = batches.Run(signals=signal_values_of(customers))
     for event in events:
         envelope = envelopes[event.pk]
         snapshot = _snapshot(envelope.data, references) if envelope and envelope.type == "order.updated" else None
-        if snapshot is None:
-            _run_attempt(run, envelopes, references)
-            run = []
-            _attempt(event, envelope, references)
-            if envelope and envelope.type == "customer.updated":  # it may have linked accounts (R2.4)
-                sharing = accounts_sharing_signals(list(sharing) + [a.pk for a in references.accounts.values() if a])
+        if snapshot is not None:
+            if not run.takes(snapshot.customer.pk):
+                run = _run_end(run, envelopes, references, customers)
+            run.snapshots.append((event, snapshot))
             continue
-        in_run = {snapshot.customer.pk for _, snapshot in run}
-        if snapshot.customer.pk in in_run or sharing.get(snapshot.customer.pk, set()) & in_run:
-            _run_attempt(run, envelopes, references)
-            run = []
-        run.append((event, snapshot))
-    _run_attempt(run, envelopes, references)
+        customer = references.account(envelope.data["customer"]) if envelope else None
+        if envelope and envelope.type == "customer.updated" and customer and customer.pk not in ambassadors:
+            hashes = [signal_hash(value) for value in envelope.data.get("identity", {}).values()]
+            run.hold_back(event, customer.pk, hashes)
+            continue
+        run = _run_end(run, envelopes, references, customers)
+        _attempt(event, envelope, references, together=True)
+    _run_end(run, envelopes, references, customers)
+
+
+def _run_end(run, envelopes, references, customers):
+    """Apply the run and the events held back behind it; the next run, with the signals now."""
+    _run_attempt(run.snapshots, envelopes, references)
+    for event in run.held_back:
+        _attempt(event, envelopes[event.pk], references, together=True)
+    return batches.Run(signals=signal_values_of(customers) if run.held_back else run.signals)
 
 
 def _run_attempt(run, envelopes, references):
@@ -258,14 +269,18 @@ def _run_attempt(run, envelopes, references):
         _succeeded(event, result)
 
 
-def _attempt(event, envelope, references):
-    """Apply one event in its own savepoint and record the outcome on it (saved by the caller)."""
+def _attempt(event, envelope, references, *, together=False):
+    """Apply one event in its own savepoint and record the outcome on it (saved by the caller).
+    `together`: in a batch, the orders a `customer.updated` bears on are decided together."""
     event.attempts += 1
     try:
         with transaction.atomic():
             envelope = envelope or parse_event(event.body.encode())
             created = datetime.fromtimestamp(envelope.created, tz=UTC) if envelope.created else None
-            result = APPLY[envelope.type](envelope.data, created=created, references=references)
+            context = {"created": created, "references": references}
+            if together and envelope.type == "customer.updated":
+                context["rejudge"] = customer_orders_rejudge_together
+            result = APPLY[envelope.type](envelope.data, **context)
         _succeeded(event, result)
     except Exception as error:  # any failure is kept on the event and retried
         logger.exception("event %s not applied (attempt %d)", event.pk, event.attempts)
@@ -300,15 +315,16 @@ def events_retry(*, event_ids, actor):
     return retried
 
 
-def _customer_updated(data, created=None, references=None):
-    """`identity` holds stored values (`referrals.billing.identity`): keyed hashes."""
+def _customer_updated(data, created=None, references=None, rejudge=customer_orders_rejudge):
+    """`identity` holds stored values (`referrals.billing.identity`): keyed hashes. In a batch the
+    orders it bears on are decided together (`rejudge`)."""
     customer = (references or batches.References()).account(data["customer"])
     _references_require("customer.updated", customer_known=customer is not None)
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
     for key, stored_value in data.get("identity", {}).items():
         identity_signal_record(user=customer, kind=KINDS[key], value_hash=signal_hash(stored_value), source="billing")
-    rejudged = customer_orders_rejudge(customer)
+    rejudged = rejudge(customer)
     return {"customer": data["customer"], "orders_rejudged": rejudged}
 
 

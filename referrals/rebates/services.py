@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, Q
+from django.db.models import BigIntegerField, Exists, Q, Value
 from django.utils import timezone
 
 from ambassadors.identity import shared_signal_kinds
@@ -153,7 +153,8 @@ def others_to_redecide(since_by_customer, *, exclude, today=None):
         Order.objects.filter(reached)
         .exclude(pk__in=exclude)
         .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today or timezone.localdate()))
-        .select_for_update(no_key=True)
+        .select_for_update(of=("self",), no_key=True)
+        .select_related("customer", "product", "rule_set")
         .order_by("customer_id", "placed_at", "pk")
     )
 
@@ -376,13 +377,24 @@ def _customer_facts_query(*, customer, order, product, placed_at, placed_second_
             ),
             ever_associated=Exists(Association.objects.filter(customer=customer, started_at__lt=placed_second_end)),
         )
-        .values("customer_id", "segment", "old", "slot", "product_bought", "same_person_slot", "ever_associated")
+        .annotate(order_key=Value(order, output_field=BigIntegerField()))  # which order a row answers
+        .values(
+            "customer_id",
+            "order_key",
+            "segment",
+            "old",
+            "slot",
+            "product_bought",
+            "same_person_slot",
+            "ever_associated",
+        )
     )
 
 
 @dataclass(frozen=True)
 class CustomerFactsRow:
     customer_id: int
+    order_key: int  # the order's id, 0 for a new one
     segment: str
     old: bool
     slot: bool
@@ -449,20 +461,24 @@ def customer_orders_rejudge(customer, *, today=None):
     account sharing a signal with them, and those where they are the ambassador."""
     today = today or timezone.localdate()
     customer_profile_locked(customer)  # not at the same time as this customer's snapshots
+    count = 0
+    for order in orders_customer_bears_on(customer, today=today):
+        order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
+        count += 1
+    return count
+
+
+def orders_customer_bears_on(customer, *, today):
+    """The unsettled orders the customer's segment or signals bear on, locked, oldest first."""
     hashes = IdentitySignal.objects.filter(user=customer).values("value_hash")
     linked = IdentitySignal.objects.filter(value_hash__in=hashes).values("user")
-    unsettled = (
+    return (
         Order.objects.select_for_update(of=("self",), no_key=True)
         .filter(Q(customer=customer) | Q(customer__in=linked) | Q(ambassador__user=customer))
         .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today))
         .select_related("customer", "product", "rule_set")
         .order_by("placed_at", "pk")
     )
-    count = 0
-    for order in unsettled:
-        order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
-        count += 1
-    return count
 
 
 def same_person_case_open(order):

@@ -24,9 +24,11 @@ and profile.
 from dataclasses import dataclass
 from functools import cache
 
+from django.db import transaction
 from django.utils import timezone
 
 from ambassadors.identity import shared_signal_kinds_of_pairs
+from portal.kernel.bulk_writes import rows_update
 from referrals.attribution.services import customer_profile_locked, ends_when_old
 from referrals.models import Association, CustomerProfile, EndReason, Order, RebateChange, RuleSet
 
@@ -42,7 +44,7 @@ from .services import (
     decision_take,
     decisions_record,
     order_contribution,
-    order_decide,
+    orders_customer_bears_on,
     orders_locked,
     others_to_redecide,
     snapshot_applied,
@@ -81,37 +83,74 @@ def snapshots_apply(snapshots, *, today=None):
 
 def _profiles_locked(customers):
     """The customers' profiles, locked in the order of their ids (one decision at a time per
-    customer), each made first where it is missing, as `customer_profile_locked` does."""
+    customer), those missing made first, as `customer_profile_locked` makes one."""
     ids = sorted(customer.pk for customer in customers)
-    profiles = {
-        profile.customer_id: profile
-        for profile in CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id")
-    }
-    for customer in customers:
-        if customer.pk not in profiles:
-            profiles[customer.pk] = customer_profile_locked(customer)
+    locked = CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id")
+    profiles = {profile.customer_id: profile for profile in locked}
+    if len(profiles) < len(ids):  # made by one statement, even beside another transaction making them
+        missing = [CustomerProfile(customer_id=pk) for pk in ids if pk not in profiles]
+        CustomerProfile.objects.bulk_create(missing, ignore_conflicts=True)
+        profiles = {profile.customer_id: profile for profile in locked.all()}
     return profiles
 
 
 def _decide(taken, *, profiles, today):
+    """Decide the snapshots' orders: the payments make their customers old first (R1.2, R3.4),
+    as `order_snapshot_apply` does before deciding; then the other orders the payments reach."""
     associations, old, ended = _associations_after_payments(taken, profiles)
-    holding = {one.order.billing_id: _association_holding(associations, one.order) for one in taken}
+    decided = _decisions_take(taken, associations, today=today)
+    rows_update(old, ["became_old_at"])
+    rows_update(ended, ["ended_at", "end_reason"])
+    Order.objects.bulk_create([one.order for one in taken if one.order.pk is None])
+    rows_update([one.order for one in taken if one.order.pk is not None], _ORDER_FIELDS)
+    decisions_record(decided)
+    _others_redecide(taken, today=today)
+
+
+def orders_redecide(orders, *, today=None):
+    """Decide these stored orders again, locked by the caller, as `order_decide` decides each
+    (cause: re-judged), with each kind of fact read once for all of them. A decision reads which
+    orders are paid and when, never another order's decision, so their order does not matter."""
+    today = today or timezone.localdate()
+    taken = [_Taken(order=order, cause=RebateChange.Cause.REJUDGED, contribution_before=None) for order in orders]
+    if not taken:
+        return
+    associations = {one.order.customer_id: [] for one in taken}
+    for association in Association.objects.select_related("ambassador").filter(customer_id__in=list(associations)):
+        associations[association.customer_id].append(association)
+    decided = _decisions_take(taken, associations, today=today)
+    rows_update(orders, _ORDER_FIELDS)
+    decisions_record(decided)
+
+
+@transaction.atomic
+def customer_orders_rejudge_together(customer, *, today=None):
+    """`customer_orders_rejudge`, the orders decided together (`orders_redecide`); returns how many."""
+    today = today or timezone.localdate()
+    customer_profile_locked(customer)  # not at the same time as this customer's snapshots
+    orders = list(orders_customer_bears_on(customer, today=today))
+    orders_redecide(orders, today=today)
+    return len(orders)
+
+
+def _decisions_take(taken, associations, *, today):
+    """Each order's facts, read once for all (`associations`: customer id → theirs), and its
+    decision put on it (not saved)."""
+    holding = {id(one): _association_holding(associations, one.order) for one in taken}
     ambassador_ids = {association.ambassador_id for association in holding.values() if association}
     shared = shared_signal_kinds_of_pairs(
-        (association.ambassador.user_id, one.order.customer_id)
-        for one in taken
-        if (association := holding[one.order.billing_id])
+        (association.ambassador.user_id, one.order.customer_id) for one in taken if (association := holding[id(one)])
     )
     held = ambassadors_with_rebates_held(ambassador_ids) if ambassador_ids else set()
     customer_facts = {
-        row.customer_id: row.facts()
+        (row.customer_id, row.order_key): row.facts()
         for row in CUSTOMER_FACTS.rows_of_each({}, [customer_facts_slots(one.order) for one in taken])
     }
-    in_force = cache(RuleSet.objects.in_force_for)  # one read per month in this run
+    in_force = cache(RuleSet.objects.in_force_for)  # one read per month
     decided = []
     for one in taken:
-        association = holding[one.order.billing_id]
-        customer, ever_associated = customer_facts[one.order.customer_id]
+        association = holding[id(one)]
+        customer, ever_associated = customer_facts[one.order.customer_id, one.order.pk or 0]
         facts = DecisionFacts(
             association=association,
             rule_set=_rule_set_for(one.order, in_force_for=in_force),
@@ -121,9 +160,7 @@ def _decide(taken, *, profiles, today):
             rebates_held=lambda association=association: association.ambassador_id in held,
         )
         decided.append(decision_take(one.order, facts, cause=one.cause, today=today))
-    _write(taken, old=old, ended=ended)
-    decisions_record(decided)
-    _others_redecide(taken, today=today)
+    return decided
 
 
 def _associations_after_payments(taken, profiles):
@@ -173,19 +210,6 @@ def _association_holding(associations, order):
     return max(holding, key=lambda association: association.started_at, default=None)
 
 
-def _write(taken, *, old, ended):
-    """The run's writes, one statement per table and kind."""
-    if old:
-        CustomerProfile.objects.bulk_update(old, ["became_old_at"])
-    if ended:
-        Association.objects.bulk_update(ended, ["ended_at", "end_reason"])
-    new = [one.order for one in taken if one.order.pk is None]
-    stored = [one.order for one in taken if one.order.pk is not None]
-    Order.objects.bulk_create(new)
-    if stored:
-        Order.objects.bulk_update(stored, _ORDER_FIELDS)
-
-
 _ORDER_FIELDS = [field.name for field in Order._meta.concrete_fields if not field.primary_key]
 
 
@@ -197,6 +221,6 @@ def _others_redecide(taken, *, today):
         if moment is not None:
             since[one.order.customer_id] = moment
     if since:
-        others = others_to_redecide(since, exclude=[one.order.pk for one in taken], today=today)
-        for other in others:
-            order_decide(other, cause=RebateChange.Cause.REJUDGED, today=today)
+        orders_redecide(
+            list(others_to_redecide(since, exclude=[one.order.pk for one in taken], today=today)), today=today
+        )
