@@ -89,23 +89,11 @@ class CompiledQuery:
         self._statements = {}
 
     def rows(self, shape, slots, *, using="default"):
-        return self.rows_of_each(shape, [slots], using=using)
-
-    def rows_of_each(self, shape, calls, *, using="default"):
-        """The rows of several calls of one shape, in one round trip: their statements joined by
-        UNION ALL, each call's rows in the order `rows` gives them. Which call a row answers
-        must show in its columns (the database may interleave them); every call must leave out
-        the same slots."""
         connection = connections[using]
-        present = {frozenset(name for name, value in slots.items() if value is not None) for slots in calls}
-        if len(present) != 1:
-            raise ShapeError("calls joined in one statement must give values to the same slots")
-        statement = self._statement(shape, present.pop(), connection)
-        params = []
-        for slots in calls:
-            params += self._params(statement, slots, connection)
+        present = frozenset(name for name, value in slots.items() if value is not None)
+        statement = self._statement(shape, present, connection)
         with _statement_cursor(connection) as cursor:
-            cursor.execute(" UNION ALL ".join([statement.sql] * len(calls)), params)
+            cursor.execute(statement.sql, self._params(statement, slots, connection))
             rows = cursor.fetchall()
         return [self._row(statement, values, connection) for values in rows]
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import BigIntegerField, Exists, Q, Value
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from ambassadors.identity import shared_signal_kinds
@@ -207,10 +207,10 @@ def order_decide(order, *, cause=RebateChange.Cause.REJUDGED, today=None):
     today = today or timezone.localdate()
     association = _association_at(order.customer, order.placed_at)
     ambassador = association.ambassador if association else None
-    customer, ever_associated = _customer_facts(order)
+    customer, ever_associated = customer_facts_of(order)
     facts = DecisionFacts(
         association=association,
-        rule_set=_rule_set_for(order),
+        rule_set=rule_set_for(order),
         shared=frozenset(shared_signal_kinds(ambassador.user, order.customer) if ambassador else ()),
         customer=customer,
         ever_associated=ever_associated,
@@ -286,7 +286,7 @@ def _association_at(customer, moment):
     did (a takeover in that second), the later visit wins (R3.2)."""
     return (
         Association.objects.select_related("ambassador__user")
-        .filter(customer=customer, started_at__lt=_end_of_billing_second(moment), expires_at__gt=moment)
+        .filter(customer=customer, started_at__lt=end_of_billing_second(moment), expires_at__gt=moment)
         # Paying for this very order may end the association (R3.4) at the moment it was placed.
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment) | Q(ended_at=moment, end_reason=EndReason.BECAME_OLD))
         .order_by("-started_at")
@@ -294,12 +294,12 @@ def _association_at(customer, moment):
     )
 
 
-def _end_of_billing_second(moment):
+def end_of_billing_second(moment):
     """The first instant after the billing second that `moment` falls in."""
     return moment.replace(microsecond=0) + BILLING_PRECISION
 
 
-def _rule_set_for(order, in_force_for=RuleSet.objects.in_force_for):
+def rule_set_for(order, in_force_for=RuleSet.objects.in_force_for):
     """R5.2: the rules in force for the month the order was placed in. An order
     keeps the version it was first judged with (R5.6): a correction of those
     terms published later applies to orders decided after it."""
@@ -377,24 +377,12 @@ def _customer_facts_query(*, customer, order, product, placed_at, placed_second_
             ),
             ever_associated=Exists(Association.objects.filter(customer=customer, started_at__lt=placed_second_end)),
         )
-        .annotate(order_key=Value(order, output_field=BigIntegerField()))  # which order a row answers
-        .values(
-            "customer_id",
-            "order_key",
-            "segment",
-            "old",
-            "slot",
-            "product_bought",
-            "same_person_slot",
-            "ever_associated",
-        )
+        .values("segment", "old", "slot", "product_bought", "same_person_slot", "ever_associated")
     )
 
 
 @dataclass(frozen=True)
 class CustomerFactsRow:
-    customer_id: int
-    order_key: int  # the order's id, 0 for a new one
     segment: str
     old: bool
     slot: bool
@@ -429,23 +417,23 @@ CUSTOMER_FACTS = CompiledQuery(
 )
 
 
-def customer_facts_slots(order):
+def _customer_facts_slots(order):
     """The values of CUSTOMER_FACTS for one order; a new order (no id yet) excludes no row (0)."""
     return {
         "customer": order.customer_id,
         "order": order.pk or 0,
         "product": order.product_id,
         "placed_at": order.placed_at,
-        "placed_second_end": _end_of_billing_second(order.placed_at),
+        "placed_second_end": end_of_billing_second(order.placed_at),
         "paid_reference": max(order.paid_at or order.placed_at, order.placed_at),
         "paid_or_placed": order.paid_at or order.placed_at,
     }
 
 
-def _customer_facts(order):
+def customer_facts_of(order):
     """The customer's facts when the order was placed and paid, and whether any visit
     associated them before it (CUSTOMER_FACTS)."""
-    (row,) = CUSTOMER_FACTS.rows({}, customer_facts_slots(order))
+    (row,) = CUSTOMER_FACTS.rows({}, _customer_facts_slots(order))
     return row.facts()
 
 
