@@ -13,20 +13,30 @@ The values are written as they stand on the objects, prepared by their fields as
 prepares them; unlike `save`, no field's `pre_save` runs (no `auto_now`).
 """
 
+import re
+
 from django.db import connections
 
 
 def rows_update(objects, fields, *, using="default"):
-    """Write `fields` of each object to its row, in one statement; returns the rows updated."""
+    """Write `fields` of each object to its row, in as few statements as the backend's limit on
+    parameters allows (one for a batch of events); returns the rows updated."""
     objects = list(objects)
     if not objects:
         return 0
     connection = connections[using]
     meta = type(objects[0])._meta
     columns = [meta.pk] + [meta.get_field(name) for name in fields]
+    size = connection.ops.bulk_batch_size(columns, objects)
+    return sum(
+        _update(connection, meta, columns, objects[start : start + size]) for start in range(0, len(objects), size)
+    )
+
+
+def _update(connection, meta, columns, objects):
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
-        placeholders = [f"%s::{field.cast_db_type(connection)}" for field in columns]
+        placeholders = [f"%s::{_cast_type(field, connection)}" for field in columns]
     else:
         placeholders = ["%s"] * len(columns)
     row = f"({', '.join(placeholders)})"
@@ -46,3 +56,9 @@ def rows_update(objects, fields, *, using="default"):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _cast_type(field, connection):
+    """The column's type without a length: a cast to varchar(n) would cut a longer value short
+    where writing it to the column refuses it, as `save` does."""
+    return re.sub(r"^varchar\(\d+\)$", "varchar", field.cast_db_type(connection))

@@ -352,3 +352,39 @@ def test_a_database_constraint_refuses_the_statement_as_it_refuses_save(customer
     with pytest.raises(IntegrityError), transaction.atomic():
         rows_update(associations, ["ended_at", "end_reason"])
     assert list(Association.objects.filter(ended_at__isnull=False)) == []
+
+
+def test_text_too_long_for_its_column_is_refused_as_save_refuses_it(customers):
+    """On PostgreSQL a cast to varchar(64) would cut 70 characters to 64; the column refuses them,
+    as it refuses `save`. (SQLite keeps any length, both ways.)"""
+    from django.db import DataError, transaction
+
+    order = Order.objects.create(
+        billing_id="too-long", customer=customers[0], product=Product.objects.get(code="ecs"), billing="prepaid",
+        kind="new", amount=Decimal("1.00"), period_days=30, placed_at=PLACED, status="unpaid", version=1,
+    )  # fmt: skip
+    order.activity = "y" * 70
+    if connection.vendor != "postgresql":
+        assert rows_update([order], ["activity"]) == 1
+        return
+    with pytest.raises(DataError), transaction.atomic():
+        order.save(update_fields=["activity"])
+    with pytest.raises(DataError), transaction.atomic():
+        rows_update([order], ["activity"])
+    order.refresh_from_db()
+    assert order.activity == ""
+
+
+def test_more_rows_than_one_statement_takes_are_written_in_several(customers, monkeypatch):
+    """Split by the backend's limit on parameters (`bulk_batch_size`), every row written."""
+    profiles = [CustomerProfile.objects.get_or_create(customer=customer)[0] for customer in customers]
+    for number, profile in enumerate(profiles):
+        profile.became_old_at = PLACED + timedelta(minutes=number)
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    with CaptureQueriesContext(connection) as captured:
+        assert rows_update(profiles, ["became_old_at"]) == len(profiles)
+    assert len(captured) == -(-len(profiles) // 2)
+    assert [
+        profile.became_old_at
+        for profile in CustomerProfile.objects.filter(customer__in=customers).order_by("customer_id")
+    ] == [PLACED + timedelta(minutes=number) for number in range(len(profiles))]

@@ -1,5 +1,5 @@
 """Which order snapshots join a run of a batch (referrals/billing/batches.py, `Run`), and which
-accounts a held-back `customer.updated` keeps out of it. R2.4: an order's first purchase reads the
+accounts a held-back `customer.updated` keeps out of it. An order's first purchase reads the
 orders of the accounts sharing an identity signal with its customer, so two such accounts' snapshots
 are never decided together, nor after a held-back event that may link them.
 
