@@ -33,10 +33,14 @@ EVENTS_PER_BATCH = 20
 
 def events_claim(size):
     """Up to `size` due events, oldest first, locked for this transaction (SKIP LOCKED)."""
-    return list(
-        Event.objects.select_for_update(skip_locked=True)
-        .filter(status=Event.Status.RECEIVED, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at", "pk")[:size]
+    return list(events_due().select_for_update(skip_locked=True)[:size])
+
+
+def events_due():
+    """The events due now, in the order they are claimed: read from the index
+    `event_waiting_claim_order`, never by sorting the backlog."""
+    return Event.objects.filter(status=Event.Status.RECEIVED, next_attempt_at__lte=timezone.now()).order_by(
+        "next_attempt_at", "pk"
     )
 
 

@@ -129,3 +129,18 @@ def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decid
         assert list(first.values_list("billing_id", flat=True)) == [
             Order.objects.filter(customer=customer).order_by("paid_at").first().billing_id
         ]
+
+
+@pytest.mark.postgresql
+def test_a_worker_claims_from_the_index_without_sorting_the_backlog():
+    """Claimed in the order of `event_waiting_claim_order`: with the index on the time alone,
+    every batch sorted the whole backlog (22 ms for 9,000 waiting events, docs/PERFORMANCE.md)."""
+    from django.db import connection
+
+    from referrals.billing.batches import events_due
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the plan for a backlog, not for this small table
+    plan = events_due()[:20].explain()
+    assert "event_waiting_claim_order" in plan
+    assert "Sort" not in plan
