@@ -6,7 +6,7 @@ Prints the events applied per second, the queries per event (each SQL statement 
 and, with --profile, a cProfile of the batches. The figure that counts is events_ingest's (two
 worker processes against the API's accepted rate); this one shows where a worker's time goes.
 
-    .venv/bin/python bench/events_apply.py [--events 4500] [--batch-size 20] [--profile]
+    .venv/bin/python bench/events_apply.py [--events 4500] [--batch-size 50] [--profile]
 """
 
 import argparse
@@ -39,7 +39,7 @@ def store(count, customers, placed_base):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=4500, help="events stored, then applied (blocks of 750)")
-    parser.add_argument("--batch-size", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--profile", action="store_true")
     options = parser.parse_args()
     SETUP.recreate()

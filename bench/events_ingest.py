@@ -19,7 +19,7 @@ After the load, two worker processes apply the stored backlog: the first half on
 transaction, the second half in batches (`--batch-size`), each half timed;
 applied events/s in batches is compared with accepted events/s.
 
-    .venv/bin/python bench/events_ingest.py [--runs 3] [--seconds 10] [--batch-size 20] [--profile]
+    .venv/bin/python bench/events_ingest.py [--runs 3] [--seconds 10] [--batch-size 50] [--profile]
         [--database portal_bench_events --redis-db 13]
 """
 
@@ -337,7 +337,7 @@ def main():
         "--max-rate", type=int, default=2500, help="requests/s to sign for the first run of each view (then measured)"
     )
     parser.add_argument("--profile", action="store_true", help="also cProfile events applied in-process")
-    parser.add_argument("--batch-size", type=int, default=20, help="events to a transaction in the second half")
+    parser.add_argument("--batch-size", type=int, default=50, help="events to a transaction in the second half")
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--redis-db", type=int, default=SETUP.redis_db)
     parser.add_argument("--port", type=int, default=PORT)
