@@ -83,7 +83,12 @@ def post(*, key, kind, lines, **cause):
             posting = Posting.objects.create(key=key, kind=kind, **cause)
     except IntegrityError:
         return None
-    Entry.objects.bulk_create(
+    Entry.objects.bulk_create(_entries(posting, lines))
+    return posting
+
+
+def _entries(posting, lines):
+    return [
         Entry(
             posting=posting,
             ambassador_id=line.ambassador_id,
@@ -92,8 +97,8 @@ def post(*, key, kind, lines, **cause):
             order_id=line.order_id,
         )
         for line in lines
-    )
-    return posting
+        if line.amount != 0
+    ]
 
 
 @dataclass(frozen=True)
@@ -115,16 +120,7 @@ def post_many(drafts):
     drafts = [draft for draft in drafts if draft.key not in seen]
     postings = Posting.objects.bulk_create(Posting(key=draft.key, kind=draft.kind, **draft.cause) for draft in drafts)
     Entry.objects.bulk_create(
-        Entry(
-            posting=posting,
-            ambassador_id=line.ambassador_id,
-            bucket=line.bucket,
-            amount=line.amount,
-            order_id=line.order_id,
-        )
-        for posting, draft in zip(postings, drafts, strict=True)
-        for line in draft.lines
-        if line.amount != 0
+        entry for posting, draft in zip(postings, drafts, strict=True) for entry in _entries(posting, draft.lines)
     )
 
 
