@@ -23,8 +23,13 @@ from portal.kernel.audit import audit_record
 from portal.kernel.bulk_writes import rows_update
 from referrals.attribution.services import customer_segment_set
 from referrals.models import Event, Product
-from referrals.rebates.services import OrderSnapshot, customer_orders_rejudge, order_snapshot_apply
-from referrals.rebates.snapshot_batches import customer_orders_rejudge_together, snapshots_apply
+from referrals.rebates.services import (
+    OrderSnapshot,
+    customer_orders_rejudge,
+    order_snapshot_apply,
+    orders_customer_bears_on,
+)
+from referrals.rebates.snapshot_batches import customer_orders_rejudge_together, orders_redecide, snapshots_apply
 
 from . import batches
 from .batches import EVENTS_PER_BATCH
@@ -244,9 +249,55 @@ def _events_apply_in_runs(events, envelopes, references):
 def _run_end(run, envelopes, references, customers):
     """Apply the run and the events held back behind it; the next run, with the signals now."""
     _run_attempt(run.snapshots, envelopes, references)
-    for event in run.held_back:
-        _attempt(event, envelopes[event.pk], references, together=True)
+    _held_back_attempt(run.held_back, envelopes, references)
     return batches.Run(signals=signal_values_of(customers) if run.held_back else run.signals)
+
+
+class _SameOrdersReached(Exception):
+    """Two customer.updated events bear on one order: applied one after the other instead."""
+
+
+def _held_back_attempt(events, envelopes, references):
+    """The customer.updated events held back behind a run, in one savepoint: each one's segment
+    and signals recorded in turn, then the orders they bear on re-judged together, when no order
+    is borne on by two of them (so none re-judges what another changed). Otherwise, or if that
+    fails, each is applied alone."""
+    if len(events) > 1:
+        try:
+            with transaction.atomic():
+                results = _customers_updated_together([envelopes[event.pk] for event in events], references)
+        except _SameOrdersReached:
+            pass
+        except Exception:
+            logger.exception("%d held-back customer updates failed together; applying them one at a time", len(events))
+        else:
+            for event, result in zip(events, results, strict=True):
+                event.attempts += 1
+                _succeeded(event, result)
+            return
+    for event in events:
+        _attempt(event, envelopes[event.pk], references, together=True)
+
+
+def _customers_updated_together(envelopes, references):
+    customers = [
+        _customer_update_record(envelope.data, created=_created(envelope), references=references)
+        for envelope in envelopes
+    ]
+    today = timezone.localdate()
+    reached = [list(orders_customer_bears_on(customer, today=today)) for customer in customers]
+    orders = [order for group in reached for order in group]
+    if len({order.pk for order in orders}) < len(orders):
+        raise _SameOrdersReached
+    orders_redecide(orders, today=today)
+    return [
+        {"customer": envelope.data["customer"], "orders_rejudged": len(group)}
+        for envelope, group in zip(envelopes, reached, strict=True)
+    ]
+
+
+def _created(envelope):
+    return datetime.fromtimestamp(envelope.created, tz=UTC) if envelope.created else None
 
 
 def _run_attempt(run, envelopes, references):
@@ -276,8 +327,7 @@ def _attempt(event, envelope, references, *, together=False):
     try:
         with transaction.atomic():
             envelope = envelope or parse_event(event.body.encode())
-            created = datetime.fromtimestamp(envelope.created, tz=UTC) if envelope.created else None
-            context = {"created": created, "references": references}
+            context = {"created": _created(envelope), "references": references}
             if together and envelope.type == "customer.updated":
                 context["rejudge"] = customer_orders_rejudge_together
             result = APPLY[envelope.type](envelope.data, **context)
@@ -318,14 +368,19 @@ def events_retry(*, event_ids, actor):
 def _customer_updated(data, created=None, references=None, rejudge=customer_orders_rejudge):
     """`identity` holds stored values (`referrals.billing.identity`): keyed hashes. In a batch the
     orders it bears on are decided together (`rejudge`)."""
+    customer = _customer_update_record(data, created=created, references=references)
+    return {"customer": data["customer"], "orders_rejudged": rejudge(customer)}
+
+
+def _customer_update_record(data, *, created=None, references=None):
+    """The segment and identity signals of a customer.updated stored; returns the customer."""
     customer = (references or batches.References()).account(data["customer"])
     _references_require("customer.updated", customer_known=customer is not None)
     if "segment" in data:
         customer_segment_set(customer=customer, segment=data["segment"], as_of=created)
     for key, stored_value in data.get("identity", {}).items():
         identity_signal_record(user=customer, kind=KINDS[key], value_hash=signal_hash(stored_value), source="billing")
-    rejudged = rejudge(customer)
-    return {"customer": data["customer"], "orders_rejudged": rejudged}
+    return customer
 
 
 def _order_updated(data, created=None, references=None):  # snapshots carry their own version
