@@ -47,9 +47,11 @@ def shared_signal_kinds_of_pairs(pairs):
     pairs = set(pairs)
     kinds = {pair: ({"same_account"} if pair[0] == pair[1] else set()) for pair in pairs}
     firsts, seconds = {first for first, _ in pairs}, {second for _, second in pairs}
+    if not pairs:
+        return kinds
     links = SamePersonLink.objects.filter(user__in=firsts, other__in=seconds).values_list("user", "other", "kind")
-    for first, second, kind in links.distinct() if pairs else ():
-        if (first, second) in kinds and first != second:
+    for first, second, kind in links.distinct():
+        if (first, second) in kinds:  # a link is never of an account with itself
             kinds[first, second].add(kind)
     return kinds
 
@@ -60,6 +62,11 @@ def signal_values_of(user_ids):
     for user, value_hash in IdentitySignal.objects.filter(user__in=user_ids).values_list("user", "value_hash"):
         values.setdefault(user, set()).add(value_hash)
     return values
+
+
+def signal_values_shared(user_id, values) -> bool:
+    """Whether another account has shown any of these signal values. One query."""
+    return bool(values) and IdentitySignal.objects.filter(value_hash__in=values).exclude(user_id=user_id).exists()
 
 
 def same_person_group(user):

@@ -109,31 +109,37 @@ class Run:
     """Order snapshots of a batch applied together, and the `customer.updated` events held back
     behind them (referrals/rebates/snapshot_batches.py).
 
-    A snapshot joins the run when nothing it and the run's snapshots decide reads another's:
-    its customer is not in the run and shares no identity signal with a customer in it (R2.4).
-    A `customer.updated` bears on its customer's orders, those of the accounts sharing a signal
-    with them, before or through the event, and those where the customer is the ambassador
-    (`customer_orders_rejudge`). Of an ambassador it ends the run; of anyone else it is held
-    back and applied after the run, in its place among the held-back events: what it bears on
-    may not join the run after it, and nothing it bears on can have changed before it, since
-    everything in the run came before it or bears on none of its accounts.
+    A snapshot joins the run when nothing it and the run's snapshots decide reads another's: its
+    order and its customer are not in the run, and its customer shares no identity signal with a
+    customer in it (R2.4). A `customer.updated` re-judges its customer's orders, those of the
+    accounts sharing a signal with them and those where they are the ambassador
+    (`customer_orders_rejudge`), and those orders' facts read further linked accounts. So only the
+    update of a customer who is no ambassador and shares no signal value with any other account,
+    before or through the event, is held back (the caller checks): it bears on that customer's
+    own orders alone, which may not join the run after it, and it is applied after the run, in
+    its place among the held-back events. Anything else ends the run.
 
     `signals`: the identity signals' values of the batch's customers, {account id: {hashes}}."""
 
     signals: dict
     snapshots: list = field(default_factory=list)  # (event, snapshot)
     held_back: list = field(default_factory=list)  # events
-    barred: set = field(default_factory=set)  # accounts a held-back event bears on
+    barred: set = field(default_factory=set)  # customers whose update is held back
 
-    def takes(self, customer_id):
-        customers = {snapshot.customer.pk for _, snapshot in self.snapshots}
-        return customer_id not in customers | self.barred and not self._sharing(customer_id, customers)
+    def takes(self, snapshot):
+        customers = {taken.customer.pk for _, taken in self.snapshots}
+        orders = {taken.billing_id for _, taken in self.snapshots}
+        customer_id = snapshot.customer.pk
+        return (
+            snapshot.billing_id not in orders
+            and customer_id not in customers | self.barred
+            and not self._sharing(customer_id, customers)
+        )
 
-    def hold_back(self, event, customer_id, hashes):
-        """Hold back a customer.updated of `customer_id` bringing these signal values."""
+    def hold_back(self, event, customer_id):
+        """Hold back a customer.updated of `customer_id`, who shares no signal with anyone."""
         self.held_back.append(event)
-        values = self.signals.get(customer_id, set()) | set(hashes)
-        self.barred |= {customer_id} | {other for other, theirs in self.signals.items() if theirs & values}
+        self.barred.add(customer_id)
 
     def _sharing(self, customer_id, customers):
         values = self.signals.get(customer_id, set())

@@ -16,7 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from ambassadors.identity import identity_signal_record, signal_values_of
+from ambassadors.identity import identity_signal_record, signal_values_of, signal_values_shared
 from ambassadors.selectors import ambassador_accounts
 from portal.kernel import personal_data
 from portal.kernel.audit import audit_record
@@ -29,7 +29,12 @@ from referrals.rebates.services import (
     order_snapshot_apply,
     orders_customer_bears_on,
 )
-from referrals.rebates.snapshot_batches import customer_orders_rejudge_together, orders_redecide, snapshots_apply
+from referrals.rebates.snapshot_batches import (
+    RunNotApart,
+    customer_orders_rejudge_together,
+    orders_redecide,
+    snapshots_apply,
+)
 
 from . import batches
 from .batches import EVENTS_PER_BATCH
@@ -230,20 +235,40 @@ def _events_apply_in_runs(events, envelopes, references):
     run = batches.Run(signals=signal_values_of(customers))
     for event in events:
         envelope = envelopes[event.pk]
-        snapshot = _snapshot(envelope.data, references) if envelope and envelope.type == "order.updated" else None
-        if snapshot is not None:
-            if not run.takes(snapshot.customer.pk):
+        try:
+            kind, subject = _place_in_run(envelope, references, ambassadors, run)
+        except Exception:  # a body the worker cannot read here: applied alone, where it fails alone
+            kind, subject = "alone", None
+        if kind == "snapshot":
+            if not run.takes(subject):
                 run = _run_end(run, envelopes, references, customers)
-            run.snapshots.append((event, snapshot))
-            continue
-        customer = references.account(envelope.data["customer"]) if envelope else None
-        if envelope and envelope.type == "customer.updated" and customer and customer.pk not in ambassadors:
-            hashes = [signal_hash(value) for value in envelope.data.get("identity", {}).values()]
-            run.hold_back(event, customer.pk, hashes)
-            continue
-        run = _run_end(run, envelopes, references, customers)
-        _attempt(event, envelope, references, together=True)
+            run.snapshots.append((event, subject))
+        elif kind == "held back":
+            run.hold_back(event, subject)
+        else:
+            run = _run_end(run, envelopes, references, customers)
+            _attempt(event, envelope, references, together=True)
+            if envelope and envelope.type == "customer.updated":  # it may have linked accounts (R2.4)
+                run = batches.Run(signals=signal_values_of(customers))
     _run_end(run, envelopes, references, customers)
+
+
+def _place_in_run(envelope, references, ambassadors, run):
+    """("snapshot", the snapshot), ("held back", the customer's id) or ("alone", None)."""
+    if envelope is None:
+        return "alone", None
+    if envelope.type == "order.updated":
+        snapshot = _snapshot(envelope.data, references)
+        return ("snapshot", snapshot) if snapshot else ("alone", None)
+    customer = references.account(envelope.data["customer"])
+    if envelope.type != "customer.updated" or customer is None or customer.pk in ambassadors:
+        return "alone", None
+    values = run.signals.get(customer.pk, set()) | {
+        signal_hash(value) for value in envelope.data.get("identity", {}).values()
+    }
+    if signal_values_shared(customer.pk, values):
+        return "alone", None
+    return "held back", customer.pk
 
 
 def _run_end(run, envelopes, references, customers):
@@ -280,6 +305,8 @@ def _held_back_attempt(events, envelopes, references):
 
 
 def _customers_updated_together(envelopes, references):
+    """`_customer_updated` for each, the orders they bear on re-judged in one pass; raises
+    _SameOrdersReached, before re-judging anything, when two reach one order."""
     customers = [
         _customer_update_record(envelope.data, created=_created(envelope), references=references)
         for envelope in envelopes
@@ -310,6 +337,10 @@ def _run_attempt(run, envelopes, references):
     try:
         with transaction.atomic():
             results = snapshots_apply([snapshot for _, snapshot in run])
+    except RunNotApart:
+        for event, _ in run:
+            _attempt(event, envelopes[event.pk], references)
+        return
     except Exception:
         logger.exception("a run of %d events failed together; applying them one at a time", len(run))
         for event, _ in run:

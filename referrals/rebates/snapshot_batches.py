@@ -11,7 +11,7 @@ a payment ends and the rebate changes are written with one statement each:
 - the stored orders, locked: one query; the associations of the customers, locked where a
   payment makes the customer old (R1.2, R3.4): two; the rule sets in force: one per month;
   the signals shared with the ambassadors (R4.4) and the holds on their rebates (R9.3): one
-  each; the customers' own facts: one statement for all (`CUSTOMER_FACTS`, UNION ALL);
+  each; the customers' own facts: one prepared statement per order (`CUSTOMER_FACTS`);
 - then the writes, the ledger's postings (one per rebate that moves) and, where a payment
   reaches the customer's other unsettled orders (referrals/rebates/redecision.py), those
   orders decided again as `order_snapshot_apply` decides them.
@@ -59,12 +59,23 @@ class _Taken:
     contribution_before: redecision.Contribution | None
 
 
+class RunNotApart(Exception):
+    """A snapshot moves its order to another customer, or two name one order: the facts of the
+    run's orders are not apart, and its events are applied one at a time instead."""
+
+
 def snapshots_apply(snapshots, *, today=None):
     """Apply snapshots of different customers that share no identity signal, in the caller's
     transaction. Returns each snapshot's result, as `order_snapshot_apply` gives it."""
     today = today or timezone.localdate()
     profiles = _profiles_locked({snapshot.customer for snapshot in snapshots})
     stored = orders_locked([snapshot.billing_id for snapshot in snapshots])
+    if len({snapshot.billing_id for snapshot in snapshots}) < len(snapshots) or any(
+        stored[snapshot.billing_id].customer_id != snapshot.customer.pk
+        for snapshot in snapshots
+        if snapshot.billing_id in stored
+    ):
+        raise RunNotApart
     results, taken = {}, []
     for snapshot in snapshots:
         order = stored.get(snapshot.billing_id)

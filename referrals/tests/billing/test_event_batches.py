@@ -1,6 +1,7 @@
 """Events applied many to a transaction (referrals/billing/batches.py): a failing event fails
 alone, keeps the retry schedule, and two workers share a backlog on PostgreSQL."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -144,3 +145,116 @@ def test_a_worker_claims_from_the_index_without_sorting_the_backlog():
     plan = events_due()[:20].explain()
     assert "event_waiting_claim_order" in plan
     assert "Sort" not in plan
+
+
+class _Rollback(Exception):
+    pass
+
+
+def decided_both_ways(customers, bodies, before=lambda: None):
+    """What the events decide one to a transaction and in one batch, each rolled back after."""
+    from django.db import transaction
+
+    from referrals.tests.event_streams import stream_state
+
+    states = []
+    for batch_size in (1, 50):
+        try:
+            with transaction.atomic(), time_machine.travel(NOW, tick=False):
+                before()
+                events_store(bodies)
+                events_process(batch_size=batch_size)
+                states.append(stream_state(customers))
+                raise _Rollback
+        except _Rollback:
+            pass
+    return states
+
+
+def order_body(number, customer, *, order, paid):
+    data = {
+        "id": order, "customer": str(customer.uid), "product": "ecs", "billing": "prepaid", "kind": "new",
+        "trial": False, "activity": None, "amount": "1000.00", "period_days": 360,
+        "placed_at": paid.isoformat(), "status": "paid", "paid_at": paid.isoformat(),
+        "refunded_amount": "0.00", "refunded_at": None, "version": 1,
+    }  # fmt: skip
+    return {
+        "id": f"evt_{number:05d}",
+        "type": "order.updated",
+        "created": int(NOW.timestamp()),
+        "data": {"order": data},
+    }
+
+
+def update_body(number, customer, identity):
+    data = {"customer": str(customer.uid), "identity": identity}
+    return {"id": f"evt_{number:05d}", "type": "customer.updated", "created": int(NOW.timestamp()), "data": data}
+
+
+def test_r2_4_an_update_linking_accounts_two_signals_away_is_not_held_back_behind_a_later_payment(
+    customers, current_rules
+):
+    """E shows a phone and a device, F the device. C's update takes E's phone: it re-judges E's
+    order, whose first purchase reads F's orders (R2.4). F's payment after it must not be decided
+    before it, or E's rebate would be re-judged against a payment made after (found in review)."""
+    from ambassadors.identity import identity_signal_record
+    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+    from referrals.attribution.services import association_apply
+    from referrals.billing.identity import identity_stored, signal_hash
+    from referrals.tests.visits import visit_to
+
+    c, e, f, _ = customers
+    ambassador = VerifiedAmbassadorFactory()
+    phone, device = identity_stored({"phone": "13900000001", "device_id": "device-of-e-and-f"}).values()
+
+    def history():
+        for account, values in ((e, [("phone", phone), ("device", device)]), (f, [("device", device)])):
+            for kind, value in values:
+                identity_signal_record(user=account, kind=kind, value_hash=signal_hash(value), source="test")
+        visited = NOW - timedelta(days=10)  # both orders unsettled at NOW (R7.1)
+        association_apply(customer=e, visit=visit_to(ambassador, at=visited), now=visited)
+        events_store([order_body(0, e, order="ord-e", paid=NOW - timedelta(days=2))])
+        events_process(batch_size=1)
+
+    bodies = [
+        update_body(1, c, {"phone": "13900000001"}),
+        order_body(2, f, order="ord-f", paid=NOW - timedelta(days=5)),
+    ]
+    one_by_one, batched = decided_both_ways(customers, bodies, before=history)
+    assert one_by_one["orders"]["ord-e"]["rebate"] > 0  # re-judged before F's payment came
+    assert batched == one_by_one
+
+
+def test_an_identity_value_the_worker_cannot_read_fails_its_event_alone(customers):
+    """A stored value that is not a keyed hash (a body stored unredacted) is refused when the
+    event is applied: that event fails and waits its retry, the batch's others are applied."""
+    bodies = paid_orders(customers, 2)
+    with time_machine.travel(NOW, tick=False):
+        events_store(bodies)
+        Event.objects.create(
+            id="evt_broken",
+            type="customer.updated",
+            body=json.dumps(update_body(99, customers[0], {"phone": "13900000009"}) | {"id": "evt_broken"}),
+            body_digest="-",
+            next_attempt_at=NOW,
+        )
+        assert events_process(batch_size=50) == 4
+    broken = Event.objects.get(pk="evt_broken")
+    assert (broken.status, broken.attempts, broken.error.startswith("ValueError")) == ("received", 1, True)
+
+
+def test_a_snapshot_moving_its_order_to_another_customer_decides_as_one_by_one(customers, current_rules):
+    """Billing may correct an order's account: the two customers' facts are then not apart, and
+    the run is applied one event at a time."""
+    first, second = paid_orders(customers[:1], 1)[1], paid_orders(customers[1:2], 1)[1]
+    moved = json.loads(json.dumps(first))
+    moved["id"], moved["data"]["order"]["customer"] = "evt_moved", str(customers[1].uid)
+    moved["data"]["order"]["version"] += 1
+    second = second | {"id": "evt_second"}
+    second["data"]["order"]["id"] = "ord-other"
+    third = paid_orders(customers[2:3], 1)[1] | {"id": "evt_third"}
+    third["data"]["order"]["id"] = "ord-third"
+    one_by_one, batched = decided_both_ways(customers, [first, moved, third])  # one run but for the fix
+    assert batched == one_by_one
+    one_by_one, batched = decided_both_ways(customers, [first, second, moved])
+    assert batched == one_by_one
