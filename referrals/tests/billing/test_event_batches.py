@@ -258,3 +258,33 @@ def test_a_snapshot_moving_its_order_to_another_customer_decides_as_one_by_one(c
     assert batched == one_by_one
     one_by_one, batched = decided_both_ways(customers, [first, second, moved])
     assert batched == one_by_one
+
+
+def test_r2_4_accounts_an_ambassadors_update_links_are_not_decided_together_after_it(customers, current_rules):
+    """An ambassador's update is applied alone and may link them to a customer: the signals are
+    read again after it, so the two accounts' payments after it are never decided in one run
+    (R2.4: the later one's first purchase reads the earlier; found in review)."""
+    from ambassadors.identity import identity_signal_record
+    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+    from referrals.attribution.services import association_apply
+    from referrals.billing.identity import identity_stored, signal_hash
+    from referrals.tests.visits import visit_to
+
+    x = customers[0]
+    referred_ambassador, referrer = VerifiedAmbassadorFactory(), VerifiedAmbassadorFactory()
+    a = referred_ambassador.user  # an ambassador who is also a customer, referred by another
+    (phone,) = identity_stored({"phone": "13900000002"}).values()
+
+    def history():
+        identity_signal_record(user=x, kind="phone", value_hash=signal_hash(phone), source="test")
+        visited = NOW - timedelta(days=10)
+        association_apply(customer=a, visit=visit_to(referrer, at=visited), now=visited)
+
+    bodies = [
+        update_body(1, a, {"phone": "13900000002"}),
+        order_body(2, x, order="ord-x", paid=NOW - timedelta(days=5)),
+        order_body(3, a, order="ord-a", paid=NOW - timedelta(days=2)),
+    ]
+    one_by_one, batched = decided_both_ways([*customers, a], bodies, before=history)
+    assert one_by_one["orders"]["ord-a"]["rebate"] == 0  # the slot taken by the linked account (R2.4)
+    assert batched == one_by_one
