@@ -51,9 +51,27 @@ class MonthField(forms.Field):
             raise ValidationError(error.message, code="invalid_month") from None
 
 
-class QueryForm(PortalForm):
+class SharedFields(dict):
+    """A form's declared fields, handed to each instance as they are: Django deep-copies them for
+    every form (each field, its widget, its choices), in case one instance changes them. A filter
+    form built on each request of a hot page never does, and the copy cost more than reading the
+    query string (docs/PERFORMANCE.md). An instance still gets a dict of its own."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class _SharedFieldsMetaclass(forms.forms.DeclarativeFieldsMetaclass):
+    def __new__(mcs, name, bases, attrs):
+        form_class = super().__new__(mcs, name, bases, attrs)
+        form_class.base_fields = SharedFields(form_class.base_fields)
+        return form_class
+
+
+class QueryForm(PortalForm, metaclass=_SharedFieldsMetaclass):
     """Filters read from a query string. A filter given twice (`?month=a&month=b`) is refused
-    rather than one of the values silently chosen."""
+    rather than one of the values silently chosen. Its fields are shared by its instances
+    (`SharedFields`): a subclass never changes a field in `__init__` or later."""
 
     def clean(self):
         cleaned = super().clean()
