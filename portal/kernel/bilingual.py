@@ -5,11 +5,11 @@ it is filled; otherwise the Chinese, which the page marks as Chinese-only."""
 from django.utils.translation import get_language
 
 
-def in_page_language(obj, field):
+def in_page_language(obj, field, language=None):
     """(text, chinese_only): the text to show on this page, and whether it is the Chinese
-    standing in for a missing English one."""
+    standing in for a missing English one. `language`: the active one, if already known."""
     chinese = getattr(obj, field)
-    if not (get_language() or "").startswith("en"):
+    if not (language or get_language() or "").startswith("en"):
         return chinese, False
     english = getattr(obj, f"{field}_en", "")
     return (english, False) if english else (chinese, bool(chinese))

@@ -94,9 +94,8 @@ def _label_rows(rows, *, cancelled):
         order.rebate_status = selectors.rebate_status_of(order, cancelled=cancelled)
         order.rebate_status_label = statuses[order.rebate_status]
         order.type_label = types.get(order.order_type, "")
-        order.placed_date, _space, order.placed_time = (
-            order.placed_at.astimezone(here).strftime("%Y-%m-%d %H:%M").partition(" ")
-        )
+        placed = order.placed_at.astimezone(here)
+        order.placed_date, order.placed_time = placed.date().isoformat(), f"{placed.hour:02}:{placed.minute:02}"
         order.customer_mask = mask_email(order.customer_email)
         order.customer_number = account_short_number(order.customer_uid)
         earns = order.rebate_status in (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
