@@ -149,8 +149,9 @@ LABELS = {
 
 
 def session_cookie(ambassador):
-    """A logged-in session stored in the bench database, as the Cookie header a browser would send,
-    with the device cookie the portal gives every browser (so no view sets it again)."""
+    """A logged-in session stored in the bench database, as the Cookie header a browser would send:
+    with the device cookie the portal gives every browser (so no view sets it again) and the CSRF
+    cookie that a signed-in browser holds since the log-in form (so no page makes a new secret)."""
     from django.conf import settings
     from django.test import Client
 
@@ -159,7 +160,8 @@ def session_cookie(ambassador):
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(ambassador.user)
     assert client.get("/bench/bare").status_code == 200
-    cookies = [settings.SESSION_COOKIE_NAME, DEVICE_COOKIE]
+    assert client.get("/center/orders/").status_code == 200  # a page with a form: the CSRF cookie
+    cookies = [settings.SESSION_COOKIE_NAME, DEVICE_COOKIE, settings.CSRF_COOKIE_NAME]
     return client, "; ".join(f"{name}={client.cookies[name].value}" for name in cookies)
 
 
