@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 from functools import cache, lru_cache
+from uuid import UUID
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
@@ -139,6 +140,8 @@ def mask_email(value: str) -> str:
 def account_short_number(uid) -> str:
     """An account's short number: the first six hex digits of its public id (`User.uid`),
     upper case. Stable, and says nothing of the person."""
+    if isinstance(uid, UUID):  # the top 24 of its 128 bits, without formatting all 32 digits
+        return f"{uid.int >> 104:06X}"
     return str(uid).replace("-", "")[:6].upper()
 
 

@@ -90,6 +90,7 @@ def _label_rows(rows, *, cancelled):
     statuses, types, reasons, refund_note = words.statuses, words.types, words.reasons, words.refund_note
     held_label, held_note, held_settles = words.held_label, words.held_note, words.held_settles
     here = timezone.get_current_timezone()
+    earning = (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
     for order in rows:
         order.rebate_status = selectors.rebate_status_of(order, cancelled=cancelled)
         order.rebate_status_label = statuses[order.rebate_status]
@@ -98,7 +99,7 @@ def _label_rows(rows, *, cancelled):
         order.placed_date, order.placed_time = placed.date().isoformat(), f"{placed.hour:02}:{placed.minute:02}"
         order.customer_mask = mask_email(order.customer_email)
         order.customer_number = account_short_number(order.customer_uid)
-        earns = order.rebate_status in (selectors.RebateStatus.PENDING, selectors.RebateStatus.SETTLED)
+        earns = order.rebate_status in earning
         order.settles_text = order.settles_on.isoformat() if earns and order.settles_on else "—"
         if is_under_review(order):  # R9.3: which order waits, and the plain why, never the signals
             order.rebate_status, order.rebate_status_label = UNDER_REVIEW, held_label

@@ -1,5 +1,7 @@
 """Personal data: encrypted at rest, hashed for matching, masked on screen, keys rotatable."""
 
+import uuid
+
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.exceptions import FieldError
@@ -170,3 +172,13 @@ def test_a_remembered_value_is_not_read_once_its_key_is_gone(settings):
         personal_data.decrypt(token)
     settings.PERSONAL_DATA_KEYS = [Fernet.generate_key().decode(), old]  # rotated: the old key still reads
     assert personal_data.decrypt(token) == PHONE
+
+
+@pytest.mark.parametrize(
+    "uid",
+    [uuid.UUID(int=0), uuid.UUID(int=(1 << 128) - 1), uuid.UUID("3f9a2c00-1111-4222-8333-444455556666"), uuid.uuid4()],
+)
+def test_an_accounts_short_number_is_the_first_six_digits_of_its_id_whether_given_as_id_or_text(uid):
+    expected = uid.hex[:6].upper()
+    assert personal_data.account_short_number(uid) == personal_data.account_short_number(str(uid)) == expected
+    assert len(expected) == 6
