@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,8 @@ def orders(request, ambassador):
 
 def _orders_page(request, form, *, rows, older, status=200):
     month = form.cleaned_data.get("month")
+    month_text = f"{month:%Y-%m}" if month else ""
+    shown = {"month": month_text, "status": form.cleaned_data.get("status"), "type": form.cleaned_data.get("type")}
     return render(
         request,
         "referrals/orders.html",
@@ -50,7 +53,10 @@ def _orders_page(request, form, *, rows, older, status=200):
             "filters": {"status": form.cleaned_data.get("status"), "order_type": form.cleaned_data.get("type")},
             "statuses": STATUS_LABELS,
             "order_types": OrderType.choices,
-            "month_text": f"{month:%Y-%m}" if month else "",
+            "month_text": month_text,
+            # The export of the filters shown, from their cleaned values (never a cursor or a stray
+            # parameter of the query), so that the link is part of the filters' kept fragment.
+            "csv_query": urlencode({name: value for name, value in shown.items() if value} | {"format": "csv"}),
             "under_review": any(getattr(order, "rebate_status", "") == UNDER_REVIEW for order in rows),
         },
         status=status,

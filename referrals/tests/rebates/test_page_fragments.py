@@ -9,6 +9,8 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
+from referrals.rebates.selectors import encode_cursor
+
 from .test_rebate_pages import make_order
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +41,26 @@ def test_each_page_is_what_it_is_without_the_fragment_cache(logged_in, ambassado
     english = cached[len(QUERIES)]
     assert "Rebate orders" in english and "返利订单" not in english.split("<main", 1)[1]
     assert '<option value="settled" selected>' in cached[1] and '<option value="settled" selected>' not in cached[0]
+
+
+EXPORT = re.compile(r'<a class="button secondary" href="\?([^"]*)">')
+
+
+def test_the_export_link_kept_with_the_filters_is_the_filters_shown_never_a_cursor(logged_in, ambassador):
+    orders = [make_order(ambassador, number) for number in range(3)]
+    caches["fragments"].clear()
+    cursor_query = {"status": "pending", "before": encode_cursor(orders[1]), "junk": "1"}
+    exports = [
+        EXPORT.search(page(logged_in, query, "zh-hans")).group(1)
+        for query in (cursor_query, {"status": "pending"}, {"type": "renewal", "month": "2026-11"}, {})
+    ]
+    assert exports == [
+        "status=pending&amp;format=csv",
+        "status=pending&amp;format=csv",
+        "month=2026-11&amp;type=renewal&amp;format=csv",
+        "format=csv",
+    ]
+    exported = logged_in.get(reverse("center:orders"), {"status": "pending", "format": "csv"})
+    assert exported["Content-Type"].startswith("text/csv")
+    sheet = b"".join(exported.streaming_content).decode()
+    assert all(order.billing_id in sheet for order in orders)
