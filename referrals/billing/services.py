@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,7 +32,6 @@ from referrals.rebates.services import (
 )
 from referrals.rebates.snapshot_batches import (
     RunNotApart,
-    customer_orders_rejudge_together,
     orders_redecide,
     snapshots_apply,
 )
@@ -279,7 +279,8 @@ def _run_end(run, envelopes, references, customers):
 
 
 class _SameOrdersReached(Exception):
-    """Two customer.updated events bear on one order: applied one after the other instead."""
+    """Two customer.updated events bear on one order: applied one after the other instead.
+    Raised, not returned: leaving the savepoint by it undoes the signals already recorded."""
 
 
 def _held_back_attempt(events, envelopes, references):
@@ -360,7 +361,7 @@ def _attempt(event, envelope, references, *, together=False):
             envelope = envelope or parse_event(event.body.encode())
             context = {"created": _created(envelope), "references": references}
             if together and envelope.type == "customer.updated":
-                context["rejudge"] = customer_orders_rejudge_together
+                context["rejudge"] = partial(customer_orders_rejudge, redecide=orders_redecide)
             result = APPLY[envelope.type](envelope.data, **context)
         _succeeded(event, result)
     except Exception as error:  # any failure is kept on the event and retried

@@ -273,6 +273,8 @@ def decisions_record(decided: list[Decided]):
             same_person_case_open(one.order)
     RebateChange.objects.bulk_create([one.change for one in decided if one.change is not None])
     posting = [(one.order, one.change) for one in decided if one.posts]
+    # One posting goes through `rebate_post`, as applying an event alone always has: the reference
+    # that the event-stream tests hold the batched `rebates_post` to (payouts/tests/test_event_streams.py).
     if len(posting) == 1:
         rebate_ledger().rebate_post(order=posting[0][0], change=posting[0][1])
     elif posting:
@@ -443,17 +445,22 @@ def _settlement_date(order) -> date | None:
 
 
 @transaction.atomic
-def customer_orders_rejudge(customer, *, today=None):
+def customer_orders_rejudge(customer, *, today=None, redecide=None):
     """Decide again the unsettled orders that the customer's segment or identity
     signals bear on (R4.3, R4.4, R2.4): the customer's own, those of every
-    account sharing a signal with them, and those where they are the ambassador."""
+    account sharing a signal with them, and those where they are the ambassador.
+    `redecide(orders, today=)` decides the locked orders: one by one unless a batch
+    decides them together (`snapshot_batches.orders_redecide`). Returns how many."""
     today = today or timezone.localdate()
     customer_profile_locked(customer)  # not at the same time as this customer's snapshots
-    count = 0
-    for order in orders_customer_bears_on(customer, today=today):
+    orders = list(orders_customer_bears_on(customer, today=today))
+    (redecide or _orders_rejudge_each)(orders, today=today)
+    return len(orders)
+
+
+def _orders_rejudge_each(orders, *, today):
+    for order in orders:
         order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
-        count += 1
-    return count
 
 
 def orders_customer_bears_on(customer, *, today):

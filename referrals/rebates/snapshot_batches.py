@@ -24,12 +24,11 @@ and profile.
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import transaction
 from django.utils import timezone
 
 from ambassadors.identity import shared_signal_kinds_of_pairs
 from portal.kernel.bulk_writes import rows_update
-from referrals.attribution.services import customer_profile_locked, ends_when_old
+from referrals.attribution.services import ends_when_old
 from referrals.models import Association, CustomerProfile, EndReason, Order, RebateChange, RuleSet
 
 from . import redecision
@@ -42,7 +41,6 @@ from .services import (
     decisions_record,
     end_of_billing_second,
     order_contribution,
-    orders_customer_bears_on,
     orders_locked,
     others_to_redecide,
     rule_set_for,
@@ -131,16 +129,6 @@ def orders_redecide(orders, *, today=None):
     decided = _decisions_take(taken, associations, today=today)
     rows_update(orders, _ORDER_FIELDS)
     decisions_record(decided)
-
-
-@transaction.atomic
-def customer_orders_rejudge_together(customer, *, today=None):
-    """`customer_orders_rejudge`, the orders decided together (`orders_redecide`); returns how many."""
-    today = today or timezone.localdate()
-    customer_profile_locked(customer)  # not at the same time as this customer's snapshots
-    orders = list(orders_customer_bears_on(customer, today=today))
-    orders_redecide(orders, today=today)
-    return len(orders)
 
 
 def _decisions_take(taken, associations, *, today):
