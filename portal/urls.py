@@ -46,7 +46,10 @@ center_patterns = [
     path("tax/", payout_views.tax, name="tax"),
 ]
 
+# Django tries the patterns in order: the link, which every click of every shared link hits,
+# comes first (behind the dozen others, resolving it took 9 µs instead of 4.5).
 urlpatterns = [
+    path("r/<str:code>", referral_views.follow, name="referral_follow"),
     path("", RedirectView.as_view(pattern_name="center:home", permanent=False)),
     path("center/", include((center_patterns, "center"))),
     path("accounts/", include("allauth.urls")),
@@ -58,7 +61,6 @@ urlpatterns = [
     path("api/v1/me/customers", api.customers, name="api_customers"),
     path("api/v1/events", referral_api.events, name="api_events"),
     path("api/v1/events/<path:event_id>", referral_api.event, name="api_event"),
-    path("r/<str:code>", referral_views.follow, name="referral_follow"),
     path("welcome/", referral_views.welcome, name="customer_welcome"),
 ]
 # /healthz is answered by portal.shell.health.HealthzMiddleware, ahead of the host check and the HTTPS redirect.
