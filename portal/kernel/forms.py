@@ -71,7 +71,8 @@ class _SharedFieldsMetaclass(forms.forms.DeclarativeFieldsMetaclass):
 class QueryForm(PortalForm, metaclass=_SharedFieldsMetaclass):
     """Filters read from a query string. A filter given twice (`?month=a&month=b`) is refused
     rather than one of the values silently chosen. Its fields are shared by its instances
-    (`SharedFields`): a subclass never changes a field in `__init__` or later."""
+    (`SharedFields`): a subclass never changes a field in `__init__` or later (a test made
+    in a fresh interpreter holds every QueryForm of the portal to it)."""
 
     def clean(self):
         cleaned = super().clean()

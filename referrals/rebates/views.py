@@ -55,8 +55,11 @@ def _orders_page(request, form, *, rows, older, status=200):
             "order_types": OrderType.choices,
             "month_text": month_text,
             # The export of the filters shown, from their cleaned values (never a cursor or a stray
-            # parameter of the query), so that the link is part of the filters' kept fragment.
-            "csv_query": urlencode({name: value for name, value in shown.items() if value} | {"format": "csv"}),
+            # parameter of the query), so that the link is part of the filters' kept fragment; none
+            # while a filter cannot be read, as the list is not shown either (never a guess).
+            "csv_query": ""
+            if form.errors
+            else urlencode({name: value for name, value in shown.items() if value} | {"format": "csv"}),
             "under_review": any(getattr(order, "rebate_status", "") == UNDER_REVIEW for order in rows),
         },
         status=status,

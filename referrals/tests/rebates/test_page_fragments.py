@@ -64,3 +64,12 @@ def test_the_export_link_kept_with_the_filters_is_the_filters_shown_never_a_curs
     assert exported["Content-Type"].startswith("text/csv")
     sheet = b"".join(exported.streaming_content).decode()
     assert all(order.billing_id in sheet for order in orders)
+
+
+def test_a_page_whose_filter_cannot_be_read_offers_no_export(logged_in, ambassador):
+    make_order(ambassador, 1)
+    caches["fragments"].clear()
+    unreadable = logged_in.get(reverse("center:orders"), {"month": "2026-13", "status": "pending"})
+    readable = logged_in.get(reverse("center:orders"), {"status": "pending"})
+    assert unreadable.status_code == 400 and not EXPORT.search(unreadable.content.decode())
+    assert EXPORT.search(readable.content.decode()).group(1) == "status=pending&amp;format=csv"
