@@ -54,11 +54,13 @@ def _orders_page(request, form, *, rows, older, status=200):
             "statuses": STATUS_LABELS,
             "order_types": OrderType.choices,
             "month_text": month_text,
+            "filtered": any(shown.values()),
             # The export of the filters shown, from their cleaned values (never a cursor or a stray
             # parameter of the query), so that the link is part of the filters' kept fragment; none
-            # while a filter cannot be read, as the list is not shown either (never a guess).
+            # while a filter cannot be read, as the list is not shown either (never a guess), nor
+            # when the list is empty (a sheet of headings only).
             "csv_query": ""
-            if form.errors
+            if form.errors or not rows
             else urlencode({name: value for name, value in shown.items() if value} | {"format": "csv"}),
             "under_review": any(getattr(order, "rebate_status", "") == UNDER_REVIEW for order in rows),
         },

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals.rebates.selectors import encode_cursor
 
@@ -50,14 +51,15 @@ def test_the_export_link_kept_with_the_filters_is_the_filters_shown_never_a_curs
     orders = [make_order(ambassador, number) for number in range(3)]
     caches["fragments"].clear()
     cursor_query = {"status": "pending", "before": encode_cursor(orders[1]), "junk": "1"}
+    month = f"{timezone.localtime(orders[0].placed_at):%Y-%m}"
     exports = [
         EXPORT.search(page(logged_in, query, "zh-hans")).group(1)
-        for query in (cursor_query, {"status": "pending"}, {"type": "renewal", "month": "2026-11"}, {})
+        for query in (cursor_query, {"status": "pending"}, {"type": "member_first_purchase", "month": month}, {})
     ]
     assert exports == [
         "status=pending&amp;format=csv",
         "status=pending&amp;format=csv",
-        "month=2026-11&amp;type=renewal&amp;format=csv",
+        f"month={month}&amp;type=member_first_purchase&amp;format=csv",
         "format=csv",
     ]
     exported = logged_in.get(reverse("center:orders"), {"status": "pending", "format": "csv"})
@@ -73,3 +75,16 @@ def test_a_page_whose_filter_cannot_be_read_offers_no_export(logged_in, ambassad
     readable = logged_in.get(reverse("center:orders"), {"status": "pending"})
     assert unreadable.status_code == 400 and not EXPORT.search(unreadable.content.decode())
     assert EXPORT.search(readable.content.decode()).group(1) == "status=pending&amp;format=csv"
+
+
+def test_an_empty_list_offers_no_export_and_says_whether_a_filter_emptied_it(logged_in, ambassador):
+    caches["fragments"].clear()
+    nothing_yet = page(logged_in, {}, "zh-hans")
+    assert "还没有返利订单" in nothing_yet and "没有符合条件" not in nothing_yet and not EXPORT.search(nothing_yet)
+
+    make_order(ambassador, 1)
+    nothing_matches = page(logged_in, {"type": "renewal"}, "zh-hans")
+    assert "没有符合条件的返利订单" in nothing_matches and not EXPORT.search(nothing_matches)
+    assert EXPORT.search(page(logged_in, {}, "zh-hans")).group(1) == "format=csv"
+    english = page(logged_in, {"type": "renewal"}, "en")
+    assert "No matching rebate orders" in english and not EXPORT.search(english)

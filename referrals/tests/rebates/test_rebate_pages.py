@@ -256,6 +256,24 @@ def test_a_filter_given_twice_or_not_understood_is_a_400(logged_in, ambassador, 
     assert answer.status_code == 400 and "<script>" not in answer.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("zh-hans", "<li>状态：没有“bogus”这一项，请从列表中选择。</li>"),
+        ("en", "<li>Status: There is no option “bogus”: choose one from the list.</li>"),
+    ],
+)
+def test_a_status_not_listed_is_named_back_in_the_pages_language(logged_in, ambassador, language, expected):
+    answer = logged_in.get(reverse("center:orders"), {"status": "bogus"}, headers={"accept-language": language})
+    assert answer.status_code == 400 and expected in answer.content.decode()
+
+
+def test_an_english_error_line_uses_an_english_colon(logged_in, ambassador):
+    answer = logged_in.get(reverse("center:orders"), {"month": "2026-13"}, headers={"accept-language": "en"})
+    page = answer.content.decode()
+    assert answer.status_code == 400 and "<li>Order month: " in page and "：" not in page.split('role="alert"')[1][:200]
+
+
 def test_each_status_is_labelled_in_both_languages(logged_in, ambassador):
     """The statuses' labels are RebateStatus's own: the filter's options, the rows, in zh and en."""
     make_order(ambassador, 1)
