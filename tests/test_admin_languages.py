@@ -11,6 +11,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from portal.kernel.models import User
 
@@ -116,3 +117,22 @@ def test_permissions_read_in_the_pages_language(client):
     client.cookies["django_language"] = "en"
     english = client.get(page).content.decode()
     assert "Can view Risk case" in english and "Can decide risk cases" in english and "风控" not in english
+
+
+def test_each_model_is_named_singular_and_plural_in_english(client):
+    """The change list's title uses the singular ("Select Withdrawal to view"): a model whose
+    Chinese name serves both (提现) needs its English singular of its own."""
+    uncountable = {"News"}
+    with translation.override("en"):
+        alike = [
+            model._meta.label
+            for model in admin.site._registry
+            if str(model._meta.verbose_name) == str(model._meta.verbose_name_plural)
+            and str(model._meta.verbose_name) not in uncountable
+        ]
+    assert alike == []
+
+    client.force_login(User.objects.create_superuser(email="root@example.com", password="x-long-pass-99"))
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("admin:payouts_withdrawal_changelist")).content.decode()
+    assert "Select Withdrawal to" in page and "Select Withdrawals" not in page

@@ -35,7 +35,7 @@ class Withdrawal(models.Model):
     failure_message = models.CharField(_("失败说明"), max_length=255, blank=True)
 
     class Meta:
-        verbose_name = _("提现")
+        verbose_name = pgettext_lazy("singular", "提现")  # the page and the menu say 提现 for the plural
         verbose_name_plural = pgettext_lazy("plural", "提现")
         ordering = ["-requested_at", "-pk"]
         permissions = [

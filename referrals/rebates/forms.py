@@ -8,7 +8,7 @@ from referrals.models import OrderType
 
 from .selectors import RebateStatus
 
-# A value from an edited or stale link, named back in plain words (Django's own message lists no choices either).
+# A value from an edited or stale link is named back in plain words, in the page's language.
 NOT_LISTED = {"invalid_choice": _("没有“%(value)s”这一项，请从列表中选择。")}
 
 
