@@ -142,7 +142,8 @@ class VerificationAdmin(MaskedIdentityMixin, admin.ModelAdmin):
         if obj and self._shows_full_identity(request):
             fields = [IN_CLEAR.get(field, field) for field in fields]
         if obj and obj.status == Verification.Status.SUBMITTED and self._may_decide(request):
-            fields += ["decision", "reason"]
+            # Undecided, the stored reason is empty: the reason's input takes its place, not a second label.
+            fields = [field for field in fields if field != "reject_reason"] + ["decision", "reason"]
         return fields
 
     def has_add_permission(self, request):

@@ -90,6 +90,17 @@ def test_a_holder_still_decides_on_the_page_and_a_decision_is_not_a_view(client,
     assert not AuditEntry.objects.filter(action="verification.full_identity_viewed").exists()
 
 
+def test_an_undecided_review_asks_for_the_reason_once(client, verification):
+    client.force_login(staff_in(RISK))
+    client.cookies["django_language"] = "en"
+    page = review_page(client, verification)
+    assert page.count("Reason for rejection") == 1 and 'name="reason"' in page
+
+    services.verification_reject(verification=verification, actor=staff_in(RISK), reason="照片不清晰")
+    decided = review_page(client, verification)
+    assert "照片不清晰" in decided and 'name="reason"' not in decided
+
+
 @pytest.mark.parametrize(
     ("name", "of"),
     [
