@@ -193,7 +193,11 @@ def _csv(rows, *, cancelled):
 
 @ambassador_required
 def tasks(request, ambassador):
-    return render(request, "referrals/tasks.html", selectors.rule_sets_for_ambassadors())
+    rule_sets = selectors.rule_sets_for_ambassadors()
+    # 最新动态 links to the rule set an entry announces: one of the past ones opens their list.
+    wanted = request.GET.get("rule_set", "")
+    rule_sets["past_open"] = any(str(rule_set.pk) == wanted for rule_set in rule_sets["past"])
+    return render(request, "referrals/tasks.html", rule_sets)
 
 
 @ambassador_required

@@ -200,6 +200,23 @@ def test_news_lists_published_rule_sets(logged_in):
     assert "云大使返利规则（2019 年 4 月起）" in page
 
 
+def test_a_news_entry_links_to_its_rule_set_and_opens_the_past_ones_for_it(logged_in):
+    """R12.4: 查看规则详情 lands on the rule set the entry announces, even among the folded past ones."""
+    current = RuleSet.objects.create(
+        month=timezone.localdate().replace(day=1), title="本月规则", member_first_purchase_rate="0.25"
+    )
+    rule_set_publish(rule_set=current, actor=None)
+    first = RuleSet.objects.published().order_by("month").first()  # 2019-04, now a past one
+    news = logged_in.get(reverse("center:news")).content.decode()
+    link = f"{reverse('center:tasks')}?rule_set={first.pk}#rule-set-{first.pk}"
+    assert f'href="{link}"' in news
+
+    landed = logged_in.get(link.split("#")[0]).content.decode()
+    assert f'id="rule-set-{first.pk}"' in landed and "<details open>" in landed
+    assert "<details>" in logged_in.get(reverse("center:tasks")).content.decode()
+    assert "<details>" in logged_in.get(reverse("center:tasks"), {"rule_set": "x"}).content.decode()
+
+
 def test_a_customer_sees_no_rebate_pages(client):
     client.force_login(UserFactory())
     assert client.get(reverse("center:orders")).status_code == 302
