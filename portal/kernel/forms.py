@@ -2,6 +2,7 @@ from typing import NamedTuple
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -74,11 +75,18 @@ class YuanField(forms.DecimalField):
         try:
             return parse_yuan(str(value).strip())
         except AmountInvalid as invalid:
-            if invalid.code == "places":
-                raise ValidationError(
-                    self.error_messages["max_decimal_places"], code="max_decimal_places", params={"max": 2}
-                ) from None
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            raise self._refusal(invalid.code) from None
+
+    def _refusal(self, code):
+        if code == "places":
+            return ValidationError(
+                self.error_messages["max_decimal_places"], code="max_decimal_places", params={"max": 2}
+            )
+        if code == "negative" and self.min_value is not None:
+            # "-5" is below the minimum: saying so helps more than "not an amount".
+            message = self.error_messages.get("min_value", MinValueValidator.message)
+            return ValidationError(message, code="min_value", params={"limit_value": self.min_value})
+        return ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class MonthField(forms.Field):
