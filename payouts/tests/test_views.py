@@ -109,6 +109,15 @@ def test_the_amount_inputs_minimum_is_the_withdrawal_minimum(funded, client, set
     assert f"单次至少 ¥{minimum}。" in page
 
 
+def test_the_sentences_above_the_amount_join_as_chinese_and_english_join(funded, client):
+    chinese = client.get(reverse("center:withdrawals")).content.decode()
+    assert f"提现到已绑定的支付宝账号 {funded.masked_alipay_account}。单次至少 ¥1.00。个人所得税由平台代缴" in chinese
+    assert not re.search(r"。\s", chinese)  # HTML shows a space there: Chinese sentences join without one
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("center:withdrawals")).content.decode()
+    assert f"Alipay account {funded.masked_alipay_account}. The minimum is ¥1.00 per withdrawal." in english
+
+
 def test_a_plain_amount_with_spaces_around_it_is_read(funded, client):
     client.post(
         reverse("center:withdrawals"), {"amount": " 100.5 ", "request_token": form_token(client), "confirm": "1"}
