@@ -39,6 +39,11 @@ def withdrawal_minimum() -> Decimal:
     return round_yuan(settings.WITHDRAWAL_MINIMUM)
 
 
+def withdrawal_minimum_message() -> str:
+    """What an amount below the minimum is told, zero and negative amounts included."""
+    return _("单次提现至少 ¥%(minimum)s。") % {"minimum": withdrawal_minimum()}
+
+
 def _amount_from(value) -> Decimal:
     """The amount asked for, read as every amount is (a form's Decimal prints plainly)."""
     try:
@@ -46,6 +51,8 @@ def _amount_from(value) -> Decimal:
     except AmountInvalid as invalid:
         if invalid.code == "places":
             raise PortalError(_("金额最多两位小数。")) from None
+        if invalid.code == "negative":
+            raise PortalError(withdrawal_minimum_message()) from None
         raise PortalError(_("请输入金额，例如 100 或 100.50。")) from None
 
 
@@ -58,9 +65,9 @@ def withdrawal_check(*, ambassador, amount) -> Decimal:
         logger.error("ambassador %s: bound values do not match their hashes; no withdrawal", ambassador.pk)
         raise PortalError(_("账户信息校验未通过，暂时不能提现，请联系客服。"))
     amount = _amount_from(amount)
-    minimum, available = withdrawal_minimum(), balances_of(ambassador).withdrawable
-    if amount < minimum:
-        raise PortalError(_("单次提现至少 ¥%(minimum)s。") % {"minimum": minimum})
+    available = balances_of(ambassador).withdrawable
+    if amount < withdrawal_minimum():
+        raise PortalError(withdrawal_minimum_message())
     if amount > available:
         raise PortalError(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
     return amount

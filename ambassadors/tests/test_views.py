@@ -1,5 +1,7 @@
 """The onboarding pages: messages for bad input, scoping, masked display."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -21,6 +23,19 @@ pytestmark = pytest.mark.django_db
 def logged_in(client, ambassador):
     client.force_login(ambassador.user)
     return client
+
+
+def error_summary(page):
+    """The error summary on top of the form: its heading and where its items link to."""
+    summary = re.search(r'<div class="[^"]*form-errors[^"]*" role="alert">(.*?)</div>', page, re.S)
+    assert summary, "no error summary with role=alert"
+    heading = re.search(r"<strong>(.*?)</strong>", summary[1])[1]
+    return heading, re.findall(r'<a href="#([^"]+)">', summary[1])
+
+
+def focused(page):
+    """The ids of the elements the page opens focused on."""
+    return re.findall(r'<[^>]* autofocus [^>]*id="([^"]+)"', page)
 
 
 def verification_form(**overrides):
@@ -73,6 +88,33 @@ def test_each_bad_verification_field_gets_its_own_message_and_nothing_is_stored(
     assert answer.status_code == 200
     assert message in answer.content.decode()
     assert not Verification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("zh-hans", "请更正以下 4 处问题："), ("en", "Please correct the 4 problems below:")],
+)
+def test_an_empty_verification_is_summed_up_on_top_and_the_first_field_has_the_focus(logged_in, language, heading):
+    """At a phone's width the fields' own messages start far below the screen: the summary
+    at the top of the form says what to correct, and the page opens at the first of it."""
+    logged_in.cookies["django_language"] = language
+    empty = {"legal_name": "", "id_number": "", "phone": ""}  # as a browser sends the form untouched
+    page = logged_in.post(reverse("center:verify"), empty).content.decode()
+    assert error_summary(page) == (heading, ["id_legal_name", "id_id_number", "id_phone", "id_consent"])
+    assert page.index("form-errors") < page.index('id="id_legal_name"')  # on top of the fields
+    assert focused(page) == ["id_legal_name"]
+
+
+def test_the_focus_goes_to_the_first_field_in_error_not_the_first_field(logged_in):
+    page = logged_in.post(reverse("center:verify"), verification_form(phone="12345")).content.decode()
+    assert error_summary(page) == ("请更正以下 1 处问题：", ["id_phone"])
+    assert "手机号：请填写 11 位中国大陆手机号。" in page
+    assert focused(page) == ["id_phone"]
+
+
+def test_a_page_not_submitted_has_no_summary_and_no_focus(logged_in):
+    page = logged_in.get(reverse("center:verify")).content.decode()
+    assert 'role="alert"' not in page and not focused(page)
 
 
 def test_a_good_verification_is_submitted(logged_in, ambassador):
@@ -128,6 +170,31 @@ def test_alipay_page_states_the_permanence_and_checks_the_typing(client):
     assert "绑定后不能更改" in answer.content.decode()
     verified.refresh_from_db()
     assert verified.alipay_account is None
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("zh-hans", "请更正以下 2 处问题："), ("en", "Please correct the 2 problems below:")],
+)
+def test_a_bad_alipay_binding_is_summed_up_on_top_and_focused(client, language, heading):
+    verified = VerifiedAmbassadorFactory()
+    client.force_login(verified.user)
+    client.cookies["django_language"] = language
+    answer = client.post(reverse("center:alipay"), {"account": "a@example.com", "account_again": "b@example.com"})
+    page = answer.content.decode()
+    assert error_summary(page) == (heading, ["id_account_again", "id_holder_confirmed"])
+    assert focused(page) == ["id_account_again"]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("zh-hans", "请更正以下 1 处问题："), ("en", "Please correct the problem below:")],
+)
+def test_a_wrong_password_on_the_cancel_page_is_summed_up_on_top_and_focused(logged_in, ambassador, language, heading):
+    logged_in.cookies["django_language"] = language
+    page = logged_in.post(reverse("center:cancel"), {"understood": "on", "password": "wrong"}).content.decode()
+    assert error_summary(page) == (heading, ["id_password"])
+    assert focused(page) == ["id_password"]
 
 
 def test_cancel_page_states_forfeiture_and_needs_the_password(logged_in, ambassador):

@@ -14,6 +14,7 @@ from payouts.alipay import TRANSFER
 from payouts.ledger import balances_of
 from payouts.models import Posting, TaxAssessment, Withdrawal
 from payouts.settlement import settlement_run
+from payouts.withdrawals import withdrawal_minimum
 
 from .helpers import at, paid_order
 
@@ -80,6 +81,41 @@ def test_an_amount_that_is_not_plain_ascii_yuan_is_a_form_error(funded, client, 
     assert answer.status_code == 200 and message in answer.content.decode()
     assert not Withdrawal.objects.exists()
     assert balances_of(funded).withdrawable == Decimal("1000.00")
+
+
+@pytest.mark.parametrize("typed", ["-5", "-0.01", "-0", "0", "0.00", "0.99"])
+def test_an_amount_below_the_minimum_zero_and_negative_included_is_told_the_minimum(funded, client, typed):
+    answer = client.post(reverse("center:withdrawals"), {"amount": typed, "request_token": form_token(client)})
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "单次提现至少 ¥1.00。" in page
+    assert "请输入金额" not in page and "大于 0" not in page
+    assert not Withdrawal.objects.exists()
+    assert balances_of(funded).withdrawable == Decimal("1000.00")
+
+
+def test_a_negative_amount_is_told_the_minimum_in_english_too(funded, client):
+    client.cookies["django_language"] = "en"
+    answer = client.post(reverse("center:withdrawals"), {"amount": "-5", "request_token": form_token(client)})
+    assert "The minimum withdrawal is ¥1.00." in answer.content.decode()
+    assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.parametrize("minimum", ["1.00", "5.00"])
+def test_the_amount_inputs_minimum_is_the_withdrawal_minimum(funded, client, settings, minimum):
+    settings.WITHDRAWAL_MINIMUM = minimum
+    page = client.get(reverse("center:withdrawals")).content.decode()
+    amount_input = re.search(r'<input[^>]*name="amount"[^>]*>', page)[0]
+    assert re.search(r' min="([^"]+)"', amount_input)[1] == str(withdrawal_minimum()) == minimum
+    assert f"单次至少 ¥{minimum}。" in page
+
+
+def test_the_sentences_above_the_amount_join_as_chinese_and_english_join(funded, client):
+    chinese = client.get(reverse("center:withdrawals")).content.decode()
+    assert f"提现到已绑定的支付宝账号 {funded.masked_alipay_account}。单次至少 ¥1.00。个人所得税由平台代缴" in chinese
+    assert not re.search(r"。\s", chinese)  # HTML shows a space there: Chinese sentences join without one
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("center:withdrawals")).content.decode()
+    assert f"Alipay account {funded.masked_alipay_account}. The minimum is ¥1.00 per withdrawal." in english
 
 
 def test_a_plain_amount_with_spaces_around_it_is_read(funded, client):

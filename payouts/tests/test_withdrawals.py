@@ -141,6 +141,8 @@ def test_a_double_submit_makes_one_withdrawal(funded, alipay_settings, django_ca
     [
         ("1000.01", "超过可提现余额"),
         ("0.50", "至少"),
+        ("0", "至少 ¥1.00"),
+        ("-5", "至少 ¥1.00"),
         ("12.345", "两位小数"),
         ("abc", "请输入金额"),
         ("1e2", "请输入金额"),

@@ -13,7 +13,7 @@ MAX_WHOLE_DIGITS = 10  # DecimalField(max_digits=12, decimal_places=2)
 
 
 class AmountInvalid(ValueError):
-    """Text that is not an amount of yuan; `code` says why: "format" or "places"."""
+    """Text that is not an amount of yuan; `code` says why: "format", "places" or "negative"."""
 
     def __init__(self, code):
         super().__init__(code)
@@ -23,13 +23,20 @@ class AmountInvalid(ValueError):
 def parse_yuan(text) -> Decimal:
     """An amount of yuan from text: ASCII digits, an optional point and at most
     two places ("100", "100.5", "100.50"); nothing else, no sign, no spaces.
-    Raises AmountInvalid."""
+    Raises AmountInvalid: "negative" for a minus sign before such an amount, which a
+    form with a minimum can answer with that minimum."""
     match = _YUAN.fullmatch(text) if isinstance(text, str) else None
+    if match is None and _is_negative(text):
+        raise AmountInvalid("negative")
     if match is None or len(match["whole"]) > MAX_WHOLE_DIGITS:
         raise AmountInvalid("format")
     if match["fraction"] is not None and len(match["fraction"]) > 2:
         raise AmountInvalid("places")
     return Decimal(text)
+
+
+def _is_negative(text) -> bool:
+    return isinstance(text, str) and text.startswith("-") and _YUAN.fullmatch(text[1:]) is not None
 
 
 def round_yuan(amount) -> Decimal:

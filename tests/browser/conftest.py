@@ -14,11 +14,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 @pytest.fixture
 def screenshot():
-    """Saves a full-page screenshot under artifacts/screenshots/ to be looked at."""
+    """Saves a screenshot under artifacts/screenshots/ to be looked at: the full page, or with
+    `full_page=False` what the window shows (where a page opens on a phone)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name):
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    def take(page, name, *, full_page=True):
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
     return take
 

@@ -6,8 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ambassadors.tests.factories import UserFactory, make_id_number
+from ambassadors.tests.factories import AmbassadorFactory, UserFactory, make_id_number
 from portal.kernel.staff import RISK, staff_groups_sync
+from tests.browser.test_center_layout import LANGUAGES, PHONE, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,11 @@ def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_review
     page.get_by_label("手机号").fill("13912345678")
     page.get_by_label("我已阅读并同意上述个人信息使用说明").check()
     page.get_by_role("button", name="提交认证").click()
-    expect(page.get_by_text("身份证号校验位不正确")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_text(
+        ["身份证号：身份证号校验位不正确，请核对后重新输入。"]
+    )
+    expect(page.locator("#id_id_number_error")).to_contain_text("身份证号校验位不正确")  # by the field too
+    expect(page.get_by_label("身份证号")).to_be_focused()
     screenshot(page, "04-verify-bad-check-digit")
     id_number = make_id_number(birth="19900101")
     page.get_by_label("身份证号").fill(id_number)
@@ -118,3 +123,24 @@ def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_review
     page.goto(f"{base}/center/account/")
     expect(page.get_by_role("heading", name="Account", exact=True)).to_be_visible()
     screenshot(page, "12-account-english-phone")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_empty_verify_submit_on_a_phone_opens_on_what_to_correct(live_server, browser, screenshot, language):
+    """The fields' own messages start far below a phone's screen: the page must open on the
+    summary of what to correct and the first field to correct, not at its top."""
+    page = browser_page(browser, live_server, AmbassadorFactory().user, language, PHONE)
+    page.goto(f"{live_server.url}/center/verify/")
+    page.locator("form.form button[type=submit]").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text(
+        {"zh": "请更正以下 4 处问题", "en": "Please correct the 4 problems below"}[language]
+    )
+    expect(summary.get_by_role("link")).to_have_count(4)
+    expect(page.locator("#id_legal_name")).to_be_focused()
+    expect(summary).to_be_in_viewport(ratio=1)
+    expect(page.locator("#id_legal_name")).to_be_in_viewport(ratio=1)
+    screenshot(page, f"390-{language}-verify-empty-submit", full_page=False)
+    summary.get_by_role("link").nth(3).click()  # the consent's item leads to the checkbox
+    expect(page).to_have_url(re.compile("#id_consent$"))
+    expect(page.locator("#id_consent")).to_be_in_viewport()

@@ -27,7 +27,11 @@ def test_plain_ascii_amounts_are_read(text, amount):
         ("1_000", "format"),
         ("1,000", "format"),
         ("+5", "format"),
-        ("-5", "format"),
+        ("-5", "negative"),  # below any minimum: a form says that minimum
+        ("-0.5", "negative"),
+        ("-", "format"),
+        ("--5", "format"),
+        ("-1e3", "format"),
         ("NaN", "format"),
         ("Infinity", "format"),
         ("", "format"),
