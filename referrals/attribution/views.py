@@ -79,7 +79,8 @@ def link(request, ambassador):
     except PortalError as refusal:
         return render(request, "referrals/link.html", {"refusal": refusal.message})
     url, requested, landing_refusal = _shared_url(request, referral_link)
-    downloads = f"?{urlencode({'to': requested})}" if requested and not landing_refusal else ""
+    landing_chosen = bool(requested) and not landing_refusal
+    downloads = f"?{urlencode({'to': requested})}" if landing_chosen else ""
     return render(
         request,
         "referrals/link.html",
@@ -89,6 +90,7 @@ def link(request, ambassador):
             "qr_query": downloads,
             "requested": requested,
             "landing_refusal": landing_refusal,
+            "landing_chosen": landing_chosen,
             "attribution": attribution_model(),
             "funnel": selectors.link_funnel_of(ambassador, now=timezone.now()),
         },

@@ -27,6 +27,15 @@ def test_the_link_page_builds_a_link_with_an_allowed_landing_path(logged_in, amb
     assert f"/r/{link_of(ambassador).code}?to=%2Faccounts%2Flogin%2F" in page
 
 
+def test_the_chosen_link_is_shown_whole_by_the_form_with_its_copy_button(logged_in, ambassador):
+    """On a phone the box at the top cuts the link off; the one by the form wraps."""
+    page = logged_in.get(reverse("center:link"), {"to": "/accounts/login/"}).content.decode()
+    full = f"http://testserver/r/{link_of(ambassador).code}?to=%2Faccounts%2Flogin%2F"
+    assert f'<code id="landing-url">{full}</code>' in page
+    assert 'data-copy="#landing-url"' in page and "带落地页的链接：" in page
+    assert 'action="#landing-page"' in page  # the reloaded page opens at the form
+
+
 def test_the_link_page_refuses_an_off_site_landing(logged_in, ambassador):
     page = logged_in.get(reverse("center:link"), {"to": "https://evil.example/"}).content.decode()
     assert f"/r/{link_of(ambassador).code}?to=" not in page
@@ -40,6 +49,7 @@ def plain_link_only(page, ambassador):
         f'value="http://testserver/r/{code}"' in page
         and f"/r/{code}?to=" not in page
         and 'href="/center/link/qr.png"' in page
+        and 'id="landing-url"' not in page
     )
 
 
