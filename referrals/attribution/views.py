@@ -26,13 +26,22 @@ from .rules import attribution_model
 CUSTOMERS_PER_PAGE = 20
 
 
-def _landing(requested):
-    return rules.landing_url(
-        requested,
-        default=settings.REFERRAL_LANDING_URL,
-        allowed_hosts=settings.REFERRAL_LANDING_HOSTS,
-        require_https=not settings.DEBUG,
-    )
+def _landing_terms(request):
+    """What a landing is judged by: the settings, and the host this request came to, whose
+    paths are this site's."""
+    return {
+        "allowed_hosts": settings.REFERRAL_LANDING_HOSTS,
+        "require_https": not settings.DEBUG,
+        "site_host": request.get_host(),
+    }
+
+
+def _landing(request):
+    """Where this click lands; most clicks ask for no page and are not judged."""
+    requested = request.GET.get("to")
+    if not requested:
+        return settings.REFERRAL_LANDING_URL
+    return rules.landing_url(requested, default=settings.REFERRAL_LANDING_URL, **_landing_terms(request))
 
 
 @null_characters_welcome
@@ -40,7 +49,7 @@ def _landing(requested):
 def follow(request, code):
     """GET /r/<code>: the hottest path. Every code gets the same answer, so
     nothing tells a visitor whether the link exists or is active."""
-    landing = _landing(request.GET.get("to"))
+    landing = _landing(request)
     response = HttpResponseRedirect(landing)
     # Only a visitor with a session can be logged in; the others cost no query.
     visitor = request.user if settings.SESSION_COOKIE_NAME in request.COOKIES else None
@@ -52,15 +61,15 @@ def follow(request, code):
 
 
 def _shared_url(request, referral_link):
-    """The link as shared: with the landing page asked for, when it is allowed. Returns the URL,
-    what was asked for, and whether it was refused."""
+    """The link as shared: with the landing page asked for, unless it is refused. Returns the URL,
+    what was asked for, and why it was refused (a rules.LandingRefusal, or None). The link click
+    judges `to=` by the same rule, so a link this page makes lands where it says."""
     url = request.build_absolute_uri(reverse("referral_follow", args=[referral_link.code]))
     requested = request.GET.get("to", "").strip()
-    landing = _landing(requested) if requested else ""
-    landing_refused = bool(requested) and landing != requested
-    if landing and not landing_refused:
-        url = f"{url}?{urlencode({'to': landing})}"
-    return url, requested, landing_refused
+    refusal = rules.landing_refusal(requested, **_landing_terms(request)) if requested else None
+    if requested and not refusal:
+        url = f"{url}?{urlencode({'to': requested})}"
+    return url, requested, refusal
 
 
 @ambassador_required
@@ -69,8 +78,9 @@ def link(request, ambassador):
         referral_link = services.referral_link_for(ambassador)
     except PortalError as refusal:
         return render(request, "referrals/link.html", {"refusal": refusal.message})
-    url, requested, landing_refused = _shared_url(request, referral_link)
-    downloads = f"?{urlencode({'to': requested})}" if requested and not landing_refused else ""
+    url, requested, landing_refusal = _shared_url(request, referral_link)
+    landing_chosen = bool(requested) and not landing_refusal
+    downloads = f"?{urlencode({'to': requested})}" if landing_chosen else ""
     return render(
         request,
         "referrals/link.html",
@@ -79,7 +89,8 @@ def link(request, ambassador):
             "qr_svg": segno.make(url, error="m").svg_inline(scale=5, border=2),
             "qr_query": downloads,
             "requested": requested,
-            "landing_refused": landing_refused,
+            "landing_refusal": landing_refusal,
+            "landing_chosen": landing_chosen,
             "attribution": attribution_model(),
             "funnel": selectors.link_funnel_of(ambassador, now=timezone.now()),
         },
@@ -103,7 +114,7 @@ def link_qr(request, ambassador, kind):
         referral_link = services.referral_link_for(ambassador)
     except PortalError:
         raise Http404 from None
-    url, _requested, _refused = _shared_url(request, referral_link)
+    url, _requested, _refusal = _shared_url(request, referral_link)
     content_type, options = QR_FORMATS[kind]
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind=kind, **options)

@@ -1,8 +1,9 @@
 """推广链接 and the referred visitor's way in, in Chromium with the demo data, at 390 px and 1366 px,
 in Chinese and English: the last 30 days' funnel, the QR code downloaded as PNG and SVG; the
 sign-up page of a visitor who came through the link names the inviter (masked) and what they
-gain, and after signing up the visitor lands on the welcome, not the ambassador join pitch.
-Saved as artifacts/screenshots/link-*.png."""
+gain, and after signing up the visitor lands on the welcome, not the ambassador join pitch. On a
+phone, a landing path the site has no page at is refused by the form, and an accepted one shows
+the whole link there. Saved as artifacts/screenshots/link-*.png."""
 
 import re
 
@@ -81,4 +82,54 @@ def test_the_link_page_and_the_referred_visitors_way_in(
         screenshot(visitor, f"link-{width}-{language}-welcome")
         problems += page_problems(visitor, f"link-{width}-{language}-welcome", phone=viewport is PHONE)
         visitor.context.close()
+    assert problems == [], "\n".join(problems)
+
+
+LANDING_WORDS = {
+    "zh": {
+        "path": "落地页路径", "make": "生成链接", "no page": "站内没有这个页面：/nope/", "made": "带落地页的链接：",
+        "copy": "复制链接", "copied": "已复制",
+    },
+    "en": {
+        "path": "Landing page path", "make": "Generate link", "no page": "There is no page /nope/ on the site",
+        "made": "Your link with this landing page:", "copy": "Copy link", "copied": "Copied",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_landing_path_on_a_phone_is_refused_or_shown_whole_by_the_form(
+    live_server, browser, screenshot, reference_data, language
+):
+    ambassador = demo_accounts()["ambassador"]
+    code = link_of(ambassador.ambassador).code
+    words = LANDING_WORDS[language]
+    page = browser_page(browser, live_server, ambassador, language, PHONE)
+    page.goto(f"{live_server.url}/center/link/")
+    problems = []
+
+    page.get_by_label(words["path"]).fill("/nope/")
+    page.get_by_role("button", name=words["make"]).click()
+    refusal = page.locator("#landing-refusal")
+    expect(refusal).to_contain_text(words["no page"])
+    expect(refusal).to_be_in_viewport()  # the page opens at the form, not at its top
+    expect(page.get_by_label(words["path"])).to_have_value("/nope/")
+    expect(page.locator("#referral-url")).to_have_value(f"{live_server.url}/r/{code}")
+    screenshot(page, f"link-390-{language}-landing-refused")
+    problems += page_problems(page, f"link-390-{language}-landing-refused", phone=True)
+
+    page.get_by_label(words["path"]).fill("/accounts/login/")
+    page.get_by_role("button", name=words["make"]).click()
+    full = f"{live_server.url}/r/{code}?to=%2Faccounts%2Flogin%2F"
+    shown = page.locator("#landing-url")
+    expect(page.get_by_text(words["made"])).to_be_visible()
+    expect(shown).to_have_text(full)
+    expect(shown).to_be_in_viewport(ratio=1)  # whole, wrapped within the phone's width
+    expect(page.locator("#referral-url")).to_have_value(full)
+    landing = page.locator("#landing-page")
+    landing.get_by_role("button", name=words["copy"]).click()
+    expect(landing.locator(".copy-status")).to_have_text(words["copied"])
+    screenshot(page, f"link-390-{language}-landing-accepted")
+    problems += page_problems(page, f"link-390-{language}-landing-accepted", phone=True)
+    page.context.close()
     assert problems == [], "\n".join(problems)

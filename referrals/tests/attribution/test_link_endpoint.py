@@ -51,14 +51,23 @@ def test_the_referral_cookie_is_signed_with_its_own_salt(client, code):
 
 
 def test_the_click_is_recorded_with_its_outcome(client, code, ambassador):
-    follow(client, code, to="/pricing")
+    follow(client, code, to="/accounts/login/")
     visit = Visit.objects.get()
-    assert (visit.ambassador, visit.outcome, visit.landing) == (ambassador, Visit.Outcome.LANDED, "/pricing")
+    assert (visit.ambassador, visit.outcome, visit.landing) == (ambassador, Visit.Outcome.LANDED, "/accounts/login/")
     assert visit.device_hash
 
 
 def test_an_off_site_target_lands_on_the_default_page(client, code, settings):
     assert follow(client, code, to="//evil.example")["Location"] == settings.REFERRAL_LANDING_URL
+
+
+@pytest.mark.parametrize("refused", ["/nope/", "/center/link/", "http://testserver/admin/"])
+def test_a_target_the_link_page_refuses_lands_on_the_default_page(client, code, settings, refused):
+    """The click and the 推广链接 page judge `to=` alike: an old link made before the page
+    refused such paths sends no visitor to a 404 or a log-in wall."""
+    answer = follow(client, code, to=refused)
+    assert answer["Location"] == settings.REFERRAL_LANDING_URL
+    assert Visit.objects.get().landing == settings.REFERRAL_LANDING_URL
 
 
 def test_an_anonymous_click_reads_no_session(client, code, django_assert_max_num_queries):

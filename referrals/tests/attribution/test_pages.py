@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ambassadors.tests.factories import AmbassadorFactory, UserFactory, VerifiedAmbassadorFactory
 from referrals.attribution.services import association_apply, customer_mark_old
+from referrals.models import Visit
 from referrals.tests.visits import days_ago, link_of, visit_to
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +23,74 @@ def test_the_link_page_shows_the_full_link_and_a_qr_code(logged_in, ambassador):
 
 
 def test_the_link_page_builds_a_link_with_an_allowed_landing_path(logged_in, ambassador):
-    page = logged_in.get(reverse("center:link"), {"to": "/pricing"}).content.decode()
-    assert f"/r/{link_of(ambassador).code}?to=%2Fpricing" in page
+    page = logged_in.get(reverse("center:link"), {"to": "/accounts/login/"}).content.decode()
+    assert f"/r/{link_of(ambassador).code}?to=%2Faccounts%2Flogin%2F" in page
+
+
+def test_the_chosen_link_is_shown_whole_by_the_form_with_its_copy_button(logged_in, ambassador):
+    """On a phone the box at the top cuts the link off; the one by the form wraps."""
+    page = logged_in.get(reverse("center:link"), {"to": "/accounts/login/"}).content.decode()
+    full = f"http://testserver/r/{link_of(ambassador).code}?to=%2Faccounts%2Flogin%2F"
+    assert f'<code id="landing-url">{full}</code>' in page
+    assert 'data-copy="#landing-url"' in page and "带落地页的链接：" in page
+    assert 'action="#landing-page"' in page  # the reloaded page opens at the form
 
 
 def test_the_link_page_refuses_an_off_site_landing(logged_in, ambassador):
     page = logged_in.get(reverse("center:link"), {"to": "https://evil.example/"}).content.decode()
     assert f"/r/{link_of(ambassador).code}?to=" not in page
     assert "只能使用本站允许的域名下的页面" in page
+
+
+def plain_link_only(page, ambassador):
+    """A refused landing changes nothing: the link, the QR code and its files stay the plain link."""
+    code = link_of(ambassador).code
+    return (
+        f'value="http://testserver/r/{code}"' in page
+        and f"/r/{code}?to=" not in page
+        and 'href="/center/link/qr.png"' in page
+        and 'id="landing-url"' not in page
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh-hans", "站内没有这个页面：<code>/nope/</code>。链接仍落地到默认页面。"),
+        ("en", "There is no page <code>/nope/</code> on the site. The link still lands on the default page."),
+    ],
+)
+def test_the_link_page_refuses_a_path_the_site_has_no_page_at(logged_in, ambassador, language, message):
+    answer = logged_in.get(reverse("center:link"), {"to": "/nope/"}, headers={"accept-language": language})
+    page = answer.content.decode()
+    assert answer.status_code == 200 and message in page
+    assert 'aria-describedby="landing-refusal"' in page and 'value="/nope/"' in page  # kept to correct
+    assert plain_link_only(page, ambassador)
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh-hans", "<code>/center/account/</code> 不对新访客开放（如个人中心、管理后台、接口、账号设置）"),
+        ("en", "<code>/center/account/</code> is not open to new visitors (like the personal center"),
+    ],
+)
+def test_the_link_page_refuses_a_page_new_visitors_cannot_use(logged_in, ambassador, language, message):
+    page = logged_in.get(reverse("center:link"), {"to": "/center/account/"}, headers={"accept-language": language})
+    assert message in page.content.decode()
+    assert plain_link_only(page.content.decode(), ambassador)
+
+
+@pytest.mark.parametrize("private", ["/admin/", "/api/v1/me", "/accounts/logout/"])
+def test_the_admin_the_api_and_the_account_pages_are_refused_too(logged_in, ambassador, private):
+    page = logged_in.get(reverse("center:link"), {"to": private}).content.decode()
+    assert "不对新访客开放" in page and plain_link_only(page, ambassador)
+
+
+def test_the_refused_path_is_shown_escaped(logged_in):
+    page = logged_in.get(reverse("center:link"), {"to": "/<b>nope</b>"}).content.decode()
+    assert "<code>/&lt;b&gt;nope&lt;/b&gt;</code>" in page and "<b>nope</b>" not in page
 
 
 def test_an_unverified_ambassador_gets_no_link_yet(client):
