@@ -136,3 +136,9 @@ def test_each_model_is_named_singular_and_plural_in_english(client):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("admin:payouts_withdrawal_changelist")).content.decode()
     assert "Select Withdrawal to" in page and "Select Withdrawals" not in page
+
+
+def test_a_list_has_the_pages_width_without_the_model_menu(client):
+    client.force_login(User.objects.create_superuser(email="root@example.com", password="x-long-pass-99"))
+    page = client.get(reverse("admin:payouts_taxassessment_changelist")).content.decode()
+    assert 'id="changelist"' in page and 'id="nav-sidebar"' not in page
