@@ -30,7 +30,7 @@ def risk_reviewer():
 def log_in(page, base_url, email, next_path):
     page.goto(f"{base_url}/accounts/login/?next={next_path}")
     page.get_by_label("电子邮件").fill(email)
-    page.get_by_label(re.compile(r"^密码:?$")).fill(PASSWORD)
+    page.get_by_label(re.compile(r"^密码[:：]?$")).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
 
 
@@ -41,7 +41,7 @@ def test_a_newcomer_becomes_a_bound_ambassador(live_server, browser, risk_review
     # Sign up by email and land in the personal center.
     page.goto(f"{base}/accounts/signup/")
     page.get_by_label("电子邮件").fill("newcomer@example.com")
-    page.get_by_label(re.compile(r"^密码:?$")).fill(PASSWORD)
+    page.get_by_label(re.compile(r"^密码[:：]?$")).fill(PASSWORD)
     page.get_by_label("密码（重复）").fill(PASSWORD)
     screenshot(page, "01-signup")
     page.get_by_role("button", name="注册").click()

@@ -21,7 +21,7 @@ WORDS = {
     "zh": {
         "funnel": "近 30 天的推广效果", "png": "下载 PNG", "svg": "下载 SVG",
         "invited": "云大使 张* 邀请你上云", "gain": "价格与官网完全相同",
-        "email": "电子邮件", "password": r"^密码:?$", "again": "密码（重复）", "sign up": "注册",
+        "email": "电子邮件", "password": r"^密码[:：]?$", "again": "密码（重复）", "sign up": "注册",
         "welcome": "你已接受云大使 张* 的邀请",
     },
     "en": {

@@ -45,7 +45,7 @@ def test_last_visit_wins_and_the_first_ambassador_sees_why(live_server, browser,
     visitor.goto(f"{base}/r/{first_code}")
     expect(visitor).to_have_url(re.compile(r"/accounts/signup/$"))
     visitor.get_by_label("电子邮件").fill("visitor@example.com")
-    visitor.get_by_label(re.compile(r"^密码:?$")).fill("a-long-unusual-passphrase-42")
+    visitor.get_by_label(re.compile(r"^密码[:：]?$")).fill("a-long-unusual-passphrase-42")
     visitor.get_by_label("密码（重复）").fill("a-long-unusual-passphrase-42")
     visitor.get_by_role("button", name="注册").click()
     expect(visitor).to_have_url(re.compile(r"/welcome/$"))  # a customer, not an ambassador to be

@@ -1,5 +1,7 @@
 """Accounts: email sign-up and log-in, throttling, staff through the same login."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -168,3 +170,23 @@ def test_a_staff_next_url_still_wins(client):
         reverse("account_login") + "?next=/center/account/", {"login": staff.email, "password": PASSWORD}
     )
     assert answer.url == "/center/account/"
+
+
+@pytest.mark.parametrize(
+    ("page", "answer"),
+    [
+        ("account_login", None),
+        ("account_signup", None),
+        ("account_reset_password", None),
+        ("account_login", {"login": "nobody@example.com", "password": "not-the-password-1"}),
+        ("account_reset_password", {"email": "nobody@example.com"}),
+    ],
+)
+def test_the_log_in_pages_speak_the_portals_chinese(client, page, answer):
+    """allauth's pages in the portal's voice (你, not 您), with Chinese colons and full stops."""
+    client.cookies["django_language"] = "zh-hans"
+    response = client.post(reverse(page), answer, follow=True) if answer else client.get(reverse(page))
+    main = response.content.decode().split('id="main"', 1)[1]
+    assert "您" not in main
+    assert "：</label>" in main or page == "account_reset_password"
+    assert not re.search(r"[\u4e00-\u9fff]:</label>|[\u4e00-\u9fff]\.|</a>\.", main)
