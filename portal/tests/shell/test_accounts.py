@@ -173,7 +173,7 @@ def test_a_staff_next_url_still_wins(client):
 
 
 @pytest.mark.parametrize(
-    ("page", "answer"),
+    ("url_name", "answer"),
     [
         ("account_login", None),
         ("account_signup", None),
@@ -182,11 +182,11 @@ def test_a_staff_next_url_still_wins(client):
         ("account_reset_password", {"email": "nobody@example.com"}),
     ],
 )
-def test_the_log_in_pages_speak_the_portals_chinese(client, page, answer):
+def test_the_log_in_pages_speak_the_portals_chinese(client, url_name, answer):
     """allauth's pages in the portal's voice (你, not 您), with Chinese colons and full stops."""
     client.cookies["django_language"] = "zh-hans"
-    response = client.post(reverse(page), answer, follow=True) if answer else client.get(reverse(page))
+    response = client.post(reverse(url_name), answer, follow=True) if answer else client.get(reverse(url_name))
     main = response.content.decode().split('id="main"', 1)[1]
     assert "您" not in main
-    assert "：</label>" in main or page == "account_reset_password"
+    assert "：</label>" in main or url_name == "account_reset_password"
     assert not re.search(r"[\u4e00-\u9fff]:</label>|[\u4e00-\u9fff]\.|</a>\.", main)
