@@ -8,11 +8,12 @@ schedule of docs/ARCHITECTURE.md while the others commit. Every decision is the 
 would get alone: the same services decide each order.
 
 Two workers take different events (SKIP LOCKED). A customer with events in both batches is
-applied by one worker after the other commits: each locks its customers' profiles before
-applying anything, always in the order of their ids, so two batches never wait on each other in
-a circle. Customers who share an ambassador do not hold each other up: a rebate's posting shares
-the lock on its ambassador's ledger with other postings (payouts/ledger.py), and each batch
-takes those locks up front in id order, as a settlement run does.
+applied by one worker after the other commits: each makes its customers' missing profiles and
+locks them all before applying anything, always in the order of their ids, so two batches never
+wait on each other in a circle. Customers who share an ambassador do not hold each other up: a
+rebate's posting shares the lock on its ambassador's ledger with other postings
+(payouts/ledger.py), and each batch takes those locks up front in id order, as a settlement run
+does.
 """
 
 from dataclasses import dataclass, field
@@ -90,18 +91,30 @@ def references_load(events):
 
 
 def customers_lock(accounts):
-    """Lock the customers' profiles in the order of their ids, then hold their ambassadors'
-    ledgers (the shared lock a rebate's posting takes, payouts/ledger.py), also in id order,
-    before any event is applied: two batches never hold one profile while waiting for another
-    the other holds, and a batch never waits on a settlement run, which locks ambassadors in
-    the same order, while holding a ledger it waits for. A customer without a profile yet gets
-    it, locked, when its event is applied, as it would alone."""
+    """Make the customers' missing profiles and lock them all, in the order of their ids, then
+    hold their ambassadors' ledgers (the shared lock a rebate's posting takes, payouts/ledger.py),
+    also in id order, before any event is applied: two batches never hold one profile while
+    waiting for another the other holds, and a batch never waits on a settlement run, which
+    locks ambassadors in the same order, while holding a ledger it waits for.
+
+    The missing profiles are made here, not when each event is applied: a profile inserted
+    mid-batch is held until the batch commits, so two batches making each other's customers'
+    profiles in opposite orders would wait on each other in a circle (it deadlocked in CI). A
+    profile made for an event that then fails is the default one applying it would make."""
     ids = sorted({account.pk for account in accounts if account is not None})
     if not ids:
         return
+    profiles_make(ids)
     list(CustomerProfile.objects.select_for_update().filter(customer_id__in=ids).order_by("customer_id").values("pk"))
     ambassadors = Association.objects.filter(customer_id__in=ids).values_list("ambassador_id", flat=True).distinct()
     rebate_ledger().ledgers_hold(set(ambassadors))
+
+
+def profiles_make(ids):
+    """The missing profiles of these customers (ids in order), made by one statement that
+    inserts them in that order: `ON CONFLICT DO NOTHING` passes over a profile that exists,
+    locked or not, and waits only for one another transaction is making."""
+    CustomerProfile.objects.bulk_create([CustomerProfile(customer_id=pk) for pk in ids], ignore_conflicts=True)
 
 
 @dataclass

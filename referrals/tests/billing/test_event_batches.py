@@ -1,7 +1,10 @@
 """Events applied many to a transaction (referrals/billing/batches.py): a failing event fails
 alone, keeps the retry schedule, and two workers share a backlog on PostgreSQL."""
 
+import contextlib
 import json
+import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -105,7 +108,7 @@ def test_limit_counts_the_events_taken(customers):
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decide_as_alone(reference_data):
+def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decide_as_alone(reference_data, caplog):
     """Customers spread over every batch, half of them associated (their rebates lock the
     ambassador's ledger rows): no event fails or waits, and each customer's first purchase is
     the earliest paid order whatever the order the workers took them in (R2.1). (A settled
@@ -124,12 +127,58 @@ def test_three_workers_applying_batches_at_once_apply_every_event_once_and_decid
         events_store(paid_orders(customers, 60, start))
         run_together(*[lambda: events_process(batch_size=7)] * 3)
     assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 120
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
     assert set(Order.objects.values_list("status", "version")) == {("paid", 2)}
     for customer in customers[::2]:
         first = Order.objects.filter(customer=customer, order_type="member_first_purchase")
         assert list(first.values_list("billing_id", flat=True)) == [
             Order.objects.filter(customer=customer).order_by("paid_at").first().billing_id
         ]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_making_the_same_new_customers_in_opposite_orders_do_not_deadlock(
+    reference_data, monkeypatch, caplog
+):
+    """Two customers with no profile yet, named by both batches, first in opposite orders
+    ([0, 0, 1] and [1, 1, 0]); each worker pauses after its first event until the other has
+    applied its own. A batch that made a profile when an event was applied held it until it
+    committed, and then waited for the one the other had made: PostgreSQL broke the circle by
+    failing one of them. Made and locked up front, in id order, the second batch waits for the
+    first instead, and every event is applied once, without an error."""
+    from portal.tests.threads import run_together
+    from referrals.billing import services as billing_services
+    from referrals.models import CustomerProfile
+
+    customers = [UserFactory() for _ in range(2)]
+    order = {"step": "order", "product": "ecs", "kind": "new", "billing": "prepaid", "trial": False}
+    order |= {"amount": "1000.00", "paid_after": None}
+    steps = [
+        order | {"customer": 0, "placed": START},
+        {"step": "pay", "order": 0, "paid_after": timedelta(minutes=5)},
+        order | {"customer": 1, "placed": START + timedelta(hours=1)},
+        order | {"customer": 1, "placed": START + timedelta(hours=2)},
+        {"step": "pay", "order": 2, "paid_after": timedelta(minutes=5)},
+        order | {"customer": 0, "placed": START + timedelta(hours=3)},
+    ]
+    both_started, attempt, applied = threading.Barrier(2), billing_services._attempt, threading.local()
+
+    def pauses_after_the_first(*args, **kwargs):
+        attempt(*args, **kwargs)
+        if not getattr(applied, "once", False):
+            applied.once = True
+            with contextlib.suppress(threading.BrokenBarrierError):  # the other may wait for this one's locks
+                both_started.wait(timeout=2)
+
+    monkeypatch.setattr(billing_services, "_attempt", pauses_after_the_first)
+    assert not CustomerProfile.objects.filter(customer__in=customers).exists()
+    with time_machine.travel(NOW, tick=False):
+        events_store(stream_events(steps, customers))
+        run_together(*[lambda: events_process(limit=3, batch_size=3)] * 2)
+    assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 6
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert CustomerProfile.objects.filter(customer__in=customers).count() == 2
 
 
 @pytest.mark.postgresql
