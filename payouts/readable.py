@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from portal.kernel.money import ZERO
+from portal.kernel.money import ZERO, yuan_figure
 from portal.kernel.months import quarter_number
 
 from .alipay import TransferStatus
@@ -62,7 +62,7 @@ def withdrawal_audit_sentence(entry) -> str:
     who = entry.actor.email if entry.actor else _("系统")
     after, before = entry.after or {}, entry.before or {}
     if entry.action == "withdrawal.request":
-        return _("%(who)s 申请提现 ¥%(amount)s。") % {"who": who, "amount": after.get("amount", "?")}
+        return _("%(who)s 申请提现 ¥%(amount)s。") % {"who": who, "amount": _figure(after.get("amount"))}
     if entry.action == "withdrawal.outcome":
         sentence = _("%(who)s 记录支付宝的答复：%(before)s → %(after)s") % {
             "who": who,
@@ -86,6 +86,14 @@ def withdrawal_audit_when(entry) -> str:
 
 def _sentence_end():
     return pgettext("the end of a sentence", "。")
+
+
+def _figure(amount):
+    """The audited amount (text) as pages show it; "?" where the entry holds none."""
+    try:
+        return yuan_figure(amount)
+    except (TypeError, ArithmeticError):
+        return "?"
 
 
 def _state_label(value):

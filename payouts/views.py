@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from ambassadors.decorators import ambassador_required
 from portal.kernel.errors import PortalError
+from portal.kernel.money import yuan_figure
 
 from . import selectors
 from .forms import WithdrawalForm
@@ -33,7 +34,9 @@ def withdrawals(request, ambassador):
             if "confirm" in request.POST:
                 withdrawal = withdrawal_request(ambassador=ambassador, **form.cleaned_data)
                 messages.success(
-                    request, _("已申请提现 ¥%(amount)s，到账结果会显示在提现记录中。") % {"amount": withdrawal.amount}
+                    request,
+                    _("已申请提现 ¥%(amount)s，到账结果会显示在提现记录中。")
+                    % {"amount": yuan_figure(withdrawal.amount)},
                 )
                 return redirect("center:withdrawals")
             if "edit" not in request.POST:

@@ -16,7 +16,7 @@ from django_q.tasks import async_task
 
 from portal.kernel.audit import audit_record
 from portal.kernel.errors import PortalError
-from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan
+from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan, yuan_figure
 
 from .alipay import AlipayClient, TransferOutcome, TransferStatus
 from .ledger import Line, ambassadors_locked, balances_of, post
@@ -41,7 +41,7 @@ def withdrawal_minimum() -> Decimal:
 
 def withdrawal_minimum_message() -> str:
     """What an amount below the minimum is told, zero and negative amounts included."""
-    return _("单次提现至少 ¥%(minimum)s。") % {"minimum": withdrawal_minimum()}
+    return _("单次提现至少 ¥%(minimum)s。") % {"minimum": yuan_figure(withdrawal_minimum())}
 
 
 def _amount_from(value) -> Decimal:
@@ -69,7 +69,7 @@ def withdrawal_check(*, ambassador, amount) -> Decimal:
     if amount < withdrawal_minimum():
         raise PortalError(withdrawal_minimum_message())
     if amount > available:
-        raise PortalError(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": available})
+        raise PortalError(_("提现金额超过可提现余额 ¥%(available)s。") % {"available": yuan_figure(available)})
     return amount
 
 

@@ -36,7 +36,7 @@ def form_token(client):
 
 def test_the_page_shows_balances_and_the_masked_account(funded, client):
     page = client.get(reverse("center:withdrawals")).content.decode()
-    assert "¥1000.00" in page
+    assert "¥1,000.00" in page
     assert funded.masked_alipay_account in page
     assert str(funded.alipay_account) not in page
 
@@ -58,7 +58,7 @@ def test_withdrawing_pays_and_lists_it(
 
 def test_a_refused_amount_is_explained_and_changes_nothing(funded, client):
     answer = client.post(reverse("center:withdrawals"), {"amount": "5000", "request_token": form_token(client)})
-    assert "提现金额超过可提现余额 ¥1000.00" in answer.content.decode()
+    assert "提现金额超过可提现余额 ¥1,000.00" in answer.content.decode()
     assert not Withdrawal.objects.exists()
     assert balances_of(funded).withdrawable == Decimal("1000.00")
 
@@ -155,7 +155,7 @@ def test_the_tax_page_shows_the_months_record_masked(
             reverse("center:withdrawals"), {"amount": "1000", "request_token": form_token(client), "confirm": "1"}
         )
     page = client.get(reverse("center:tax")).content.decode()
-    assert "平台代缴" in page and "¥1000.00" in page and "¥1050.00" in page  # 1,000 net is 1,050 gross
+    assert "平台代缴" in page and "¥1,000.00" in page and "¥1,050.00" in page  # 1,000 net is 1,050 gross
     assert funded.masked_id_number in page
     assert str(funded.id_number) not in page
 
@@ -186,7 +186,7 @@ def test_r11_3_the_income_is_labour_remuneration_and_nothing_of_it_goes_anywhere
 def test_cancelling_states_and_posts_the_forfeit(funded, client):
     paid_order(funded, amount="400.00", paid="2026-12-01 10:00")  # 100 pending
     page = client.get(reverse("center:cancel")).content.decode()
-    assert "¥1100.00" in page
+    assert "¥1,100.00" in page
     client.post(reverse("center:cancel"), {"understood": "on", "password": "correct horse battery"})
     figures = balances_of(funded)
     assert (figures.pending, figures.withdrawable, figures.forfeited) == (
@@ -242,7 +242,7 @@ def test_r11_2_the_confirmation_states_the_tax_the_platform_pays_as_the_assessme
 
     page = withdraw(client, "1000").content.decode()
     assert "<strong>¥211.90</strong>，由平台承担并代缴，不从你的提现中扣除" in page
-    assert "2026-12 累计到手 ¥4000.00，当月个税 ¥761.90，此前已代缴 ¥550.00" in page
+    assert "2026-12 累计到手 ¥4,000.00，当月个税 ¥761.90，此前已代缴 ¥550.00" in page
     assert Withdrawal.objects.count() == 1
 
     token = re.search(r'name="request_token" value="([^"]+)"', page)[1]
@@ -254,7 +254,7 @@ def test_r11_2_the_confirmation_states_the_tax_the_platform_pays_as_the_assessme
 
 def test_the_confirmation_refuses_what_the_request_would_refuse(funded, client):
     page = withdraw(client, "1000.01").content.decode()
-    assert "提现金额超过可提现余额 ¥1000.00" in page
+    assert "提现金额超过可提现余额 ¥1,000.00" in page
     assert 'name="confirm"' not in page  # the form again, not a confirmation
 
 

@@ -42,3 +42,9 @@ def _is_negative(text) -> bool:
 def round_yuan(amount) -> Decimal:
     """Half up to the fen, as finance rounds."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def yuan_figure(amount) -> str:
+    """An amount as a page shows it after "¥": two places, thousands apart ("12,345.60").
+    CSV sheets and the API keep the plain figure ("12345.60"), which programs read."""
+    return f"{Decimal(amount):,.2f}"

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from portal.kernel.money import yuan_figure
+
 WIDTH, HEIGHT, LEFT = 600, 230, 80  # a laptop's drawing; LEFT is the room for the axis' values
 NARROW = {"width": 360, "height": 250, "left": 58}  # a phone's: taller, so its text is not shrunk away
 RIGHT, TOP, BOTTOM = 6, 12, 46  # BOTTOM: two lines under the bars, the month and the year
@@ -87,7 +89,7 @@ def month_bars(months, *, width=WIDTH, height=HEIGHT, left=LEFT):
                 label=f"{month:%m}",
                 year=f"{month:%Y}" if index == 0 or month.month == 1 else "",
                 readout=_("%(month)s：已结算 ¥%(settled)s，待结算 ¥%(pending)s")
-                % {"month": f"{month:%Y-%m}", "settled": settled, "pending": pending},
+                % {"month": f"{month:%Y-%m}", "settled": yuan_figure(settled), "pending": yuan_figure(pending)},
             )
         )
     return {

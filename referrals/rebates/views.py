@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ambassadors.decorators import ambassador_required
+from portal.kernel.money import yuan_figure
 from portal.kernel.personal_data import account_short_number, mask_email, masked_account_label
 from portal.kernel.spreadsheets import spreadsheet_safe
 from referrals.models import OrderType, Reason
@@ -118,7 +119,7 @@ def _label_rows(rows, *, cancelled):
         elif order.reason:
             order.note = reasons[order.reason]
         elif order.refunded_amount:
-            order.note = refund_note % {"amount": order.refunded_amount}
+            order.note = refund_note % {"amount": yuan_figure(order.refunded_amount)}
         else:
             order.note = "—"
 

@@ -25,10 +25,10 @@ COLUMNS = (
     (_("下单时间"), "", '<span><span class="nowrap">{}</span> <span class="nowrap">{}</span></span>'),  # date, time
     (_("客户"), "customer", '<span><span class="nowrap">{}</span> <span class="account-number">#{}</span></span>'),
     (_("产品"), "product", "{}"),
-    (_("订单金额"), "num", "¥{}"),
+    (_("订单金额"), "num", "¥{:,.2f}"),  # thousands apart, as `yuan_figure`
     (_("返利类型"), "", "{}"),
     (_("状态"), "", '<span class="badge badge-{}">{}</span>'),
-    (_("返利"), "num", "¥{}"),
+    (_("返利"), "num", "¥{:,.2f}"),
     (_("结算日"), "nowrap", "{}"),
     (_("说明"), "note", "{}"),
 )

@@ -12,6 +12,12 @@ if (fill) {
   });
 }
 
+// An amount as the pages write it, thousands apart: "12345.6" is 12,345.60 (`yuan_figure`).
+function yuanFigure(amount) {
+  const [whole, fraction = ""] = String(amount).split(".");
+  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${fraction.padEnd(2, "0")}`;
+}
+
 const FIRST_ASK_MS = 2000;
 const LONGEST_WAIT_MS = 30000;
 
@@ -31,7 +37,7 @@ function watch(row, wait) {
     const fresh = template.content.firstElementChild;
     row.replaceWith(fresh);
     for (const [bucket, amount] of Object.entries(answer.balances)) {
-      for (const shown of document.querySelectorAll(`[data-balance="${bucket}"]`)) shown.textContent = `¥${amount}`;
+      for (const shown of document.querySelectorAll(`[data-balance="${bucket}"]`)) shown.textContent = `¥${yuanFigure(amount)}`;
     }
     if (fill) fill.dataset.fillAmount = answer.balances.withdrawable;
     if (!answer.final) watch(fresh, Math.min(wait * 1.5, LONGEST_WAIT_MS));

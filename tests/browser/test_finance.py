@@ -142,7 +142,7 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     trail = page.locator(".field-audit_entries tbody tr td:last-child")
     expect(trail).to_have_text(
         [
-            "ambassador@demo.local 申请提现 ¥3000.00。",
+            "ambassador@demo.local 申请提现 ¥3,000.00。",
             "系统 记录支付宝的答复：已申请 → 已到账，支付宝单号 20261101DEMO000001。",
         ]
     )
@@ -203,7 +203,7 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     page.goto(change_page)
     expect(page.locator(".field-audit_entries tbody tr td:last-child")).to_have_text(
         [
-            "ambassador@demo.local requested a withdrawal of ¥3000.00.",
+            "ambassador@demo.local requested a withdrawal of ¥3,000.00.",
             "System recorded Alipay's answer: Requested → Paid, Alipay order number 20261101DEMO000001.",
         ]
     )

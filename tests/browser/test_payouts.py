@@ -43,16 +43,16 @@ def test_the_ambassador_withdraws_and_sees_history_and_tax(
     page = log_in(browser, live_server, "ambassador@demo.local")
     page.get_by_role("link", name="提现").click()
     balances = page.locator(".totals")
-    expect(balances.get_by_text("¥2024.50")).to_be_visible()  # withdrawable
+    expect(balances.get_by_text("¥2,024.50")).to_be_visible()  # withdrawable
     expect(page.get_by_text("提现到已绑定的支付宝账号 138****5678")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile(r"¥3000\.00.*已到账"))).to_be_visible()  # the demo's
-    demo_row = page.get_by_role("row", name=re.compile(r"¥3000\.00"))
+    expect(page.get_by_role("row", name=re.compile(r"¥3,000\.00.*已到账"))).to_be_visible()  # the demo's
+    demo_row = page.get_by_role("row", name=re.compile(r"¥3,000\.00"))
     expect(demo_row.get_by_text("20261101DEMO000001")).to_be_visible()  # Alipay's order number
     screenshot(page, "40-withdrawals")
 
     page.get_by_label("提现金额（元）").fill("99999")
     page.get_by_role("button", name="下一步：确认").click()
-    expect(page.get_by_text("提现金额超过可提现余额 ¥2024.50。")).to_be_visible()
+    expect(page.get_by_text("提现金额超过可提现余额 ¥2,024.50。")).to_be_visible()
     screenshot(page, "41-withdrawal-refused")
 
     page.get_by_role("button", name="全部提现").click()
@@ -66,7 +66,7 @@ def test_the_ambassador_withdraws_and_sees_history_and_tax(
     page.set_viewport_size({"width": 1366, "height": 768})
     expect(page.get_by_role("heading", name="确认提现")).to_be_visible()
     confirmation = page.locator(".withdrawal-confirm")
-    expect(confirmation.locator(".confirm-amount")).to_have_text("¥1000.00")
+    expect(confirmation.locator(".confirm-amount")).to_have_text("¥1,000.00")
     expect(confirmation.get_by_text("支付宝 138****5678（实名 张*）")).to_be_visible()
     # 3,000 paid this month already: 4,000 in the month is 761.90 of tax, 550.00 of it paid.
     expect(confirmation.get_by_text("¥211.90，由平台承担并代缴，不从你的提现中扣除")).to_be_visible()
@@ -76,7 +76,7 @@ def test_the_ambassador_withdraws_and_sees_history_and_tax(
     # Alipay answers with a system error: the result is not known, and the page says so.
     alipay_gateway.script(None, "SYSTEM_ERROR")
     page.get_by_role("button", name="确认提现").click()
-    expect(page.get_by_text("已申请提现 ¥1000.00")).to_be_visible()
+    expect(page.get_by_text("已申请提现 ¥1,000.00")).to_be_visible()
     withdrawal = Withdrawal.objects.order_by("-pk").first()
     assert withdrawal.state == Withdrawal.State.UNKNOWN
     row = page.locator(f"tr[data-withdrawal='{withdrawal.pk}']")
@@ -92,7 +92,7 @@ def test_the_ambassador_withdraws_and_sees_history_and_tax(
     expect(row.get_by_text(paid.order_id)).to_be_visible()
     withdrawal.refresh_from_db()
     expect(row).to_contain_text(f"{timezone.localtime(withdrawal.finished_at):%Y-%m-%d %H:%M} 到账")
-    expect(balances.get_by_text("¥1024.50")).to_be_visible()  # the balances followed too
+    expect(balances.get_by_text("¥1,024.50")).to_be_visible()  # the balances followed too
     assert page.evaluate("window.notReloaded") is True
     row.get_by_role("button", name="复制").click()
     expect(page.get_by_text("已复制支付宝单号")).to_be_visible()
@@ -100,8 +100,8 @@ def test_the_ambassador_withdraws_and_sees_history_and_tax(
     screenshot(page, "42-withdrawal-paid")
 
     page.get_by_role("link", name="税务").click()
-    month = page.get_by_role("row", name=re.compile(r"¥4000\.00"))  # 3,000 and 1,000: one month's income
-    expect(month.get_by_role("cell", name="¥4761.90")).to_be_visible()  # grossed up: 4,000 / 0.84
+    month = page.get_by_role("row", name=re.compile(r"¥4,000\.00"))  # 3,000 and 1,000: one month's income
+    expect(month.get_by_role("cell", name="¥4,761.90")).to_be_visible()  # grossed up: 4,000 / 0.84
     expect(month.get_by_role("cell", name="平台代缴")).to_be_visible()
     expect(page.get_by_text(re.compile(r"纳税人：张\*，身份证号 110\*{11}\d{3}[0-9X]"))).to_be_visible()
     screenshot(page, "43-tax")
@@ -114,7 +114,7 @@ def test_the_ambassador_withdraws_and_sees_history_and_tax(
     page.set_viewport_size({"width": 390, "height": 844})
     page.get_by_role("button", name="Next: confirm").click()
     expect(page.get_by_role("heading", name="Confirm withdrawal")).to_be_visible()
-    expect(page.locator(".confirm-amount")).to_have_text("¥1024.50")
+    expect(page.locator(".confirm-amount")).to_have_text("¥1,024.50")
     assert page.evaluate(FITS)
     screenshot(page, "390-en-withdrawal-confirm")
     page.set_viewport_size({"width": 1366, "height": 768})

@@ -23,7 +23,7 @@ def test_the_ambassador_reads_overview_orders_and_customers(live_server, browser
 
     expect(page.get_by_role("heading", name="返利一览")).to_be_visible()
     expect(page.locator("svg.chart:visible g.month")).to_have_count(12)  # one bar a month
-    expect(page.locator(".totals").first.get_by_text("¥1119.75")).to_be_visible()  # pending this month
+    expect(page.locator(".totals").first.get_by_text("¥1,119.75")).to_be_visible()  # pending this month
     screenshot(page, "30-overview")
 
     page.get_by_role("link", name="返利订单").click()

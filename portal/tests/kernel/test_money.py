@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan
+from portal.kernel.money import AmountInvalid, parse_yuan, round_yuan, yuan_figure
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,23 @@ def test_anything_else_is_refused_with_its_reason(text, code):
 @given(st.decimals(min_value=0, max_value=Decimal("9999999999.99"), places=2))
 def test_every_two_place_amount_reads_back_as_itself(amount):
     assert parse_yuan(f"{amount:f}") == amount == round_yuan(amount)
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        ("0", "0.00"),
+        ("999.99", "999.99"),
+        ("1000", "1,000.00"),
+        (Decimal("12345.6"), "12,345.60"),
+        (Decimal("9999999999.99"), "9,999,999,999.99"),
+        (Decimal("-1234.50"), "-1,234.50"),
+    ],
+)
+def test_pages_show_amounts_with_two_places_and_thousands_apart(amount, shown):
+    assert yuan_figure(amount) == shown
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("9999999999.99"), places=2))
+def test_a_shown_amount_without_its_commas_reads_back_as_itself(amount):
+    assert parse_yuan(yuan_figure(amount).replace(",", "")) == amount

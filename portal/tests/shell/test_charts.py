@@ -46,7 +46,7 @@ def test_settled_and_pending_are_stacked_apart_in_proportion():
     assert december.settled_height == pytest.approx(3 * december.pending_height)
     assert december.settled_y + december.settled_height == chart["baseline"]
     assert december.pending_y + december.pending_height == pytest.approx(december.settled_y)
-    assert december.readout == "2026-12：已结算 ¥3000.00，待结算 ¥1000.00"
+    assert december.readout == "2026-12：已结算 ¥3,000.00，待结算 ¥1,000.00"
 
 
 def test_the_year_is_written_where_one_starts():

@@ -127,6 +127,18 @@ def test_the_month_filter(logged_in, ambassador):
     assert f"o-{ambassador.pk}-1<" in page and f"o-{ambassador.pk}-2<" not in page
 
 
+def test_amounts_show_thousands_apart_on_the_page_and_plain_in_the_csv_and_the_api(logged_in, ambassador):
+    order = make_order(ambassador, 1, rebate="1234.50")
+    Order.objects.filter(pk=order.pk).update(amount=Decimal("12345.00"), refunded_amount=Decimal("1500.00"))
+    page = logged_in.get(reverse("center:orders")).content.decode()
+    assert "¥12,345.00" in page and "¥1,234.50" in page and "客户退款 ¥1,500.00" in page
+    answer = logged_in.get(reverse("center:orders"), {"format": "csv"})
+    sheet = b"".join(answer.streaming_content).decode()
+    assert "12345.00" in sheet and "1234.50" in sheet and "12,345" not in sheet
+    (listed,) = logged_in.get(reverse("api_rebate_orders")).json()["results"]
+    assert (listed["amount"], listed["rebate"]) == ("12345.00", "1234.50")
+
+
 def test_the_csv_export_follows_the_filters_and_escapes_formulae(logged_in, ambassador):
     make_order(ambassador, 1)
     Order.objects.filter(billing_id=f"o-{ambassador.pk}-1").update(billing_id="=HYPERLINK(1)")
