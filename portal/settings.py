@@ -211,6 +211,7 @@ ACCOUNT_RATE_LIMITS = {
 # the one the outermost trusted proxy appended. 0 ignores the header, which any client can write.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_ADAPTER = "portal.shell.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.shell.forms.LoginForm"}
 # Personal API tokens open the API this many days after they are made (docs/SECURITY.md).
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 LOGIN_URL = "account_login"

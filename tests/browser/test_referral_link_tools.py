@@ -27,7 +27,7 @@ WORDS = {
     "en": {
         "funnel": "Your link in the last 30 days", "png": "Download PNG", "svg": "Download SVG",
         "invited": "Ambassador 张* invites you to the cloud", "gain": "costs exactly what it costs on the site",
-        "email": "Email", "password": r"^Password:?$", "again": "Password (again)", "sign up": "Sign Up",
+        "email": "Email", "password": r"^Password:?$", "again": "Password (again)", "sign up": "Sign up",
         "welcome": "You accepted the invitation of ambassador 张*",
     },
 }  # fmt: skip

@@ -190,3 +190,32 @@ def test_the_log_in_pages_speak_the_portals_chinese(client, url_name, answer):
     assert "您" not in main
     assert "：</label>" in main or url_name == "account_reset_password"
     assert not re.search(r"[\u4e00-\u9fff]:</label>|[\u4e00-\u9fff]\.|</a>\.", main)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "heading"),
+    [("account_login", "Sign in"), ("account_signup", "Sign up"), ("account_reset_password", "Password reset")],
+)
+def test_the_log_in_pages_speak_the_portals_english(client, url_name, heading):
+    """allauth's titles and buttons in sentence case, as the portal's own English ("Sign in")."""
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse(url_name)).content.decode()
+    main = page.split('id="main"', 1)[1]
+    assert re.search(rf"<title>\s*{heading}\s*· ", page) and re.search(rf"<h1>\s*{heading}\s*</h1>", main)
+    assert not re.search(r"\b(Sign In|Sign Up|Signup|Password Reset|Reset My Password|Remember Me)\b", page)
+
+
+def test_every_reworded_allauth_title_is_translated_to_sentence_case():
+    from django.utils import translation
+
+    from portal.shell.allauth_english import SENTENCE_CASE
+
+    with translation.override("en"):
+        assert {words: translation.gettext(words) for words in SENTENCE_CASE} == SENTENCE_CASE
+
+
+def test_the_remember_me_box_reads_as_the_portals_boxes(client):
+    """The words after the box, no colon after them (the CSS puts the box first)."""
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("account_login")).content.decode()
+    assert '<label for="id_remember">Remember me</label>' in page
