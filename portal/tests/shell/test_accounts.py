@@ -219,3 +219,48 @@ def test_the_remember_me_box_reads_as_the_portals_boxes(client):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("account_login")).content.decode()
     assert '<label for="id_remember">Remember me</label>' in page
+
+
+MAILS = {
+    "zh-hans": {
+        "confirm": "确认你的云大使邮箱",
+        "exists": "这个邮箱已注册云大使",
+        "reset": "重置云大使密码",
+        "greeting": "你好：",
+        "signoff": "——云大使",
+    },
+    "en": {
+        "confirm": "Confirm your email address for Ambassador",
+        "exists": "This email address already has an Ambassador account",
+        "reset": "Reset your Ambassador password",
+        "greeting": "Hello,",
+        "signoff": "— Ambassador",
+    },
+}
+
+
+@pytest.mark.parametrize("language", MAILS)
+def test_allauths_mails_are_the_portals_words_in_the_visitors_language(client, settings, mailoutbox, language):
+    """Sign-up, the same address again, a reset for an unknown and for a known address: each mail
+    greets, says what happened and signs off in the page's language (你, never 您 or "Hello from")."""
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    words = MAILS[language]
+    client.cookies["django_language"] = language
+    UserFactory(email="member@example.com")
+    password = {"password1": "a-Long-pass-1234", "password2": "a-Long-pass-1234"}
+    client.post(reverse("account_signup"), {"email": "member@example.com"} | password)
+    client.post(reverse("account_signup"), {"email": "new@example.com"} | password)
+    client.logout()
+    client.cookies["django_language"] = language
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    client.post(reverse("account_reset_password"), {"email": "member@example.com"})
+    assert [mail.subject for mail in mailoutbox] == [words["exists"], words["confirm"], words["reset"], words["reset"]]
+    exists, confirm, unknown, reset = (mail.body for mail in mailoutbox)
+    assert "/accounts/confirm-email/" in confirm
+    assert "member@example.com" in exists and "/accounts/password/reset/" in exists
+    assert "nobody@example.com" in unknown and "/accounts/signup/" in unknown
+    assert "/accounts/password/reset/key/" in reset
+    for body in (confirm, exists, unknown, reset):
+        assert body.startswith(words["greeting"]) and body.rstrip().endswith(words["signoff"])
+        assert not re.search(r"您|Hello from|Thank you for using", body)
+        assert bool(re.search(r"[\u4e00-\u9fff]", body)) == (language == "zh-hans")
