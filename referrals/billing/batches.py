@@ -9,8 +9,8 @@ would get alone: the same services decide each order.
 
 Two workers take different events (SKIP LOCKED). A customer with events in both batches is
 applied by one worker after the other commits: each makes its customers' missing profiles and
-locks them all before applying anything, always in the order of their ids, so two batches never
-wait on each other in a circle. Customers who share an ambassador do not hold each other up: a
+locks them all, with those of the accounts a `customer.updated` re-judges, before applying
+anything, always in the order of their ids, so two batches never wait on each other in a circle. Customers who share an ambassador do not hold each other up: a
 rebate's posting shares the lock on its ambassador's ledger with other postings
 (payouts/ledger.py), and each batch takes those locks up front in id order, as a settlement run
 does.
@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from referrals.models import Association, CustomerProfile, Event, Product
+from ambassadors.models import IdentitySignal
+from referrals.models import Association, CustomerProfile, Event, Order, Product
 from referrals.rebates.ledger_port import rebate_ledger
 
+from .identity import signal_hash
 from .schema import EventInvalid, parse_event
 
 # Events per transaction: large enough that the commit and the reads of a run are shared (50
@@ -90,7 +93,36 @@ def references_load(events):
     return envelopes, references
 
 
-def customers_lock(accounts):
+def customers_reached(envelopes, references):
+    """The ids of the accounts whose profiles a batch locks up front: every customer its events
+    name and, for each `customer.updated`, the accounts whose orders it re-judges
+    (`orders_customer_bears_on`): those sharing an identity signal with its customer, before or
+    through the event, and the customers of the unsettled orders where its customer is the
+    ambassador. Without their profiles, a re-judgement locked their orders oldest first while
+    another batch, holding a newer one of them, waited for an older one: a circle."""
+    reached = {account.pk for account in references.accounts.values() if account is not None}
+    updated, values = set(), set()
+    for envelope in envelopes.values():
+        if envelope is None or envelope.type != "customer.updated":
+            continue
+        account = references.accounts.get(str(envelope.data["customer"]))
+        try:
+            event_values = {signal_hash(value) for value in envelope.data.get("identity", {}).values()}
+        except ValueError:  # a body stored unredacted fails on its own when it is applied
+            event_values = set()
+        if account is not None:
+            updated.add(account.pk)
+            values |= event_values
+    if not updated:
+        return reached
+    values |= set(IdentitySignal.objects.filter(user__in=updated).values_list("value_hash", flat=True))
+    reached |= set(IdentitySignal.objects.filter(value_hash__in=values).values_list("user", flat=True))
+    unsettled = Q(settles_on__isnull=True) | Q(settles_on__gt=timezone.localdate())
+    customers = Order.objects.filter(unsettled, ambassador__user__in=updated).values_list("customer", flat=True)
+    return reached | set(customers)
+
+
+def customers_lock(ids):
     """Make the customers' missing profiles and lock them all, in the order of their ids, then
     hold their ambassadors' ledgers (the shared lock a rebate's posting takes, payouts/ledger.py),
     also in id order, before any event is applied: two batches never hold one profile while
@@ -101,7 +133,7 @@ def customers_lock(accounts):
     mid-batch is held until the batch commits, so two batches making each other's customers'
     profiles in opposite orders would wait on each other in a circle (it deadlocked in CI). A
     profile made for an event that then fails is the default one applying it would make."""
-    ids = sorted({account.pk for account in accounts if account is not None})
+    ids = sorted(set(ids))
     if not ids:
         return
     profiles_make(ids)

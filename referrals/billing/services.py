@@ -216,7 +216,7 @@ def _batch_apply(size, *, one_by_one=False):
     with transaction.atomic():
         events = batches.events_claim(size)
         envelopes, references = batches.references_load(events)
-        batches.customers_lock(references.accounts.values())
+        batches.customers_lock(batches.customers_reached(envelopes, references))
         if one_by_one or size == 1:
             for event in events:
                 _attempt(event, envelopes[event.pk], references)

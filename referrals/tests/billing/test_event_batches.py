@@ -5,6 +5,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -179,6 +180,89 @@ def test_two_batches_making_the_same_new_customers_in_opposite_orders_do_not_dea
     assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 6
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
     assert CustomerProfile.objects.filter(customer__in=customers).count() == 2
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_ambassadors_update_and_a_batch_of_their_customers_refunds_do_not_deadlock(
+    reference_data, monkeypatch, caplog
+):
+    """An ambassador's `customer.updated` re-judges the unsettled orders of their customers,
+    locked oldest first; another batch refunds the newer order and then the older one. The
+    second batch takes the newer order first; the re-judgement is let go only then, and the
+    second batch goes on once the re-judgement waits. Locking only the ambassador's profile up
+    front, the re-judgement held the older order and waited for the newer while the batch waited
+    for the older: PostgreSQL failed one. Locking the customers it reaches up front, in id order,
+    it waits for the batch before holding any of their orders."""
+    from django.db import connection
+
+    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+    from referrals.attribution.services import association_apply
+    from referrals.billing import batches
+    from referrals.billing import services as billing_services
+    from referrals.tests.visits import visit_to
+
+    ambassador = VerifiedAmbassadorFactory()
+    accounts = [UserFactory(), UserFactory(), ambassador.user]
+    start = NOW - timedelta(days=5)  # unsettled
+    for customer in accounts[:2]:
+        association_apply(customer=customer, visit=visit_to(ambassador, at=start - timedelta(days=1)), now=start)
+    order = {"step": "order", "product": "ecs", "kind": "new", "billing": "prepaid", "trial": False}
+    order |= {"amount": "1000.00", "paid_after": timedelta(minutes=5)}
+    paid = [order | {"customer": 0, "placed": start}, order | {"customer": 1, "placed": start + timedelta(hours=1)}]
+    later = [
+        {"step": "customer", "customer": 2, "segment": "normal", "phone": None},  # the ambassador's account
+        {"step": "refund", "order": 1, "share": "0.1"},
+        {"step": "refund", "order": 1, "share": "0.2"},
+        {"step": "refund", "order": 0, "share": "0.1"},
+    ]
+    bodies = stream_events(paid + later, accounts)
+    with time_machine.travel(NOW, tick=False):
+        events_store(bodies[:2])
+        assert events_process() == 2
+        events_store(bodies[2:])
+
+    claimed, first_applied, update_thread = threading.Event(), threading.Event(), []
+    lock, attempt = batches.customers_lock, billing_services._attempt
+
+    def update_waits_for_the_refunds_first_step(ids):
+        if threading.current_thread() in update_thread:
+            claimed.set()
+            first_applied.wait(timeout=5)
+        return lock(ids)
+
+    def refunds_go_on_once_another_batch_waits(*args, **kwargs):
+        attempt(*args, **kwargs)
+        if threading.current_thread() not in update_thread and not first_applied.is_set():
+            first_applied.set()
+            with connection.cursor() as cursor:
+                for _ in range(100):
+                    cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+
+    monkeypatch.setattr(batches, "customers_lock", update_waits_for_the_refunds_first_step)
+    monkeypatch.setattr(billing_services, "_attempt", refunds_go_on_once_another_batch_waits)
+
+    def worker(limit, wait_for=None):
+        try:
+            if wait_for is not None:
+                wait_for.wait(timeout=5)
+            with time_machine.travel(NOW, tick=False):
+                events_process(limit=limit, batch_size=limit)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(1,)), threading.Thread(target=worker, args=(3, claimed))]
+    update_thread.append(threads[0])
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Event.objects.filter(status=Event.Status.PROCESSED, attempts=1).count() == 6
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert sorted(Order.objects.values_list("billing_id", "version")) == [("ord-000", 2), ("ord-001", 3)]
 
 
 @pytest.mark.postgresql
