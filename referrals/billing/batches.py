@@ -10,10 +10,10 @@ would get alone: the same services decide each order.
 Two workers take different events (SKIP LOCKED). A customer with events in both batches is
 applied by one worker after the other commits: each makes its customers' missing profiles and
 locks them all, with those of the accounts a `customer.updated` re-judges, before applying
-anything, always in the order of their ids, so two batches never wait on each other in a circle. Customers who share an ambassador do not hold each other up: a
-rebate's posting shares the lock on its ambassador's ledger with other postings
-(payouts/ledger.py), and each batch takes those locks up front in id order, as a settlement run
-does.
+anything, always in the order of their ids, so two batches never wait on each other in a circle.
+Customers who share an ambassador do not hold each other up: a rebate's posting shares the lock
+on its ambassador's ledger with other postings (payouts/ledger.py), and each batch takes those
+locks up front in id order, as a settlement run does.
 """
 
 from dataclasses import dataclass, field
