@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from payouts.ledger import balances_of
+from portal.kernel.money import yuan_figure
 
 from .test_center_layout import LAPTOP, PHONE, browser_page, demo_accounts, page_problems
 
@@ -24,12 +25,12 @@ def test_the_overview_shows_what_can_be_withdrawn(live_server, browser, screensh
         page.goto(f"{live_server.url}/center/")
         all_time = page.locator(".totals").nth(1)
         figure = all_time.locator("div").filter(has=page.get_by_text(WITHDRAWABLE[language], exact=True))
-        expect(figure.locator("dd")).to_have_text(f"¥{withdrawable}")
+        expect(figure.locator("dd")).to_have_text(f"¥{yuan_figure(withdrawable)}")
         expect(page.locator(".totals").first.get_by_text(WITHDRAWABLE[language], exact=True)).to_have_count(0)
         screenshot(page, f"overview-withdrawable-{width}-{language}")
         problems += page_problems(page, f"overview-{width}-{language}", phone=viewport is PHONE)
 
         page.goto(f"{live_server.url}/center/withdrawals/")  # the same figure where it is withdrawn
-        expect(page.locator("dd[data-balance=withdrawable]")).to_have_text(f"¥{withdrawable}")
+        expect(page.locator("dd[data-balance=withdrawable]")).to_have_text(f"¥{yuan_figure(withdrawable)}")
         page.context.close()
     assert problems == [], "\n".join(problems)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.kernel.models import User
-from portal.kernel.money import round_yuan
+from portal.kernel.money import round_yuan, yuan_figure
 from portal.kernel.months import month_of
 from portal.shell.management.commands.load_demo import DEMO_PASSWORD
 from referrals.models import Order
@@ -47,7 +47,8 @@ def overview_figures(page):
     """待结算 (yuan) and 无效订单 (a count) of 本月 and of 累计, read from 概览."""
 
     def figure(totals, heading):
-        return Decimal(totals.locator("div").filter(has_text=heading).locator("dd").inner_text().removeprefix("¥"))
+        shown = totals.locator("div").filter(has_text=heading).locator("dd").inner_text()
+        return Decimal(shown.removeprefix("¥").replace(",", ""))
 
     expect(page.get_by_role("heading", name="返利一览")).to_be_visible()
     this_month, all_time = page.locator(".totals").all()
@@ -150,7 +151,7 @@ def test_the_risk_desk_clears_one_case_and_confirms_another(live_server, browser
     ambassador.reload()
     cleared = order_row(ambassador, "DEMO-1006")
     expect(cleared.locator(".badge")).to_have_text("待结算")
-    expect(cleared.get_by_role("cell", name=f"¥{expected_rebate}")).to_be_visible()
+    expect(cleared.get_by_role("cell", name=f"¥{yuan_figure(expected_rebate)}")).to_be_visible()
     expect(cleared.get_by_role("cell", name=SAME_PERSON)).to_have_count(0)
     confirmed = order_row(ambassador, "DEMO-1009")
     expect(confirmed.locator(".badge")).to_have_text("无效订单")
