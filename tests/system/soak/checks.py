@@ -293,14 +293,14 @@ def page_checks(run, sessions, results):
     from ambassadors.models import Ambassador
     from payouts.ledger import balances_of
 
-    from .drivers import _WITHDRAWABLE, CHINESE
+    from .drivers import _WITHDRAWABLE, CHINESE, withdrawable_shown
 
     wrong = []
     for ambassador in run.ambassadors:
         page = sessions[ambassador.pk].get("/center/withdrawals/", kind="withdrawal page (end)", headers=CHINESE)
         found = _WITHDRAWABLE.search(page.text)
         held = balances_of(Ambassador.objects.get(pk=ambassador.pk)).withdrawable
-        if not found or Decimal(found.group(1)) != held:
+        if not found or withdrawable_shown(found) != held:
             wrong.append(f"{ambassador.email}: page shows {found and found.group(1)}, ledger ¥{held}")
     _check(results, "every ambassador's 提现 page shows the withdrawable balance of the ledger", wrong)
 

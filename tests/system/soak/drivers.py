@@ -25,10 +25,15 @@ from .browser import Browser, next_address
 from .prepare import PASSWORD, Customer
 from .shape import ROOT
 
-_WITHDRAWABLE = re.compile(r"可提现</dt><dd[^>]*>¥(-?[0-9.]+)</dd>")
+_WITHDRAWABLE = re.compile(r"可提现</dt><dd[^>]*>¥(-?[0-9,.]+)</dd>")  # shown thousands apart: ¥2,024.50
 _REQUEST_TOKEN = re.compile(r'name="request_token" value="([^"]+)"')
 _WATCHED = re.compile(r'data-watch="(/center/withdrawals/[0-9]+/state)"')
 CHINESE = {"Accept-Language": "zh-hans"}
+
+
+def withdrawable_shown(found):
+    """The amount a `_WITHDRAWABLE` match shows, read back from its thousands separators."""
+    return Decimal(found.group(1).replace(",", ""))
 
 
 @dataclass
@@ -301,7 +306,7 @@ def withdrawals(run, sessions, interval):
             if page.status == 200:
                 run.problem("the 提现 page showed no withdrawable balance or no form")
             continue
-        withdrawable = Decimal(found.group(1))
+        withdrawable = withdrawable_shown(found)
         if withdrawable < 1:
             continue
         # The confirmation step's button: the amount is posted as the confirmation page posts it.
