@@ -21,9 +21,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from portal.kernel.admin_money import yuan_column
 from portal.kernel.admin_read_only import ReadOnlyAdmin, ReadOnlyTabularInline
 from portal.kernel.audit import audit_trail
 from portal.kernel.forms import MonthField, QueryForm
+from portal.kernel.money import yuan_text
 from portal.kernel.months import MonthError, add_months, month_bounds, month_of, month_parse
 
 from . import exports, readable
@@ -179,7 +181,7 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyAdm
     list_display = [
         "out_biz_no",
         "masked_legal_name",
-        "amount",
+        "amount_yuan",
         "state",
         "requested_at",
         "finished_at",
@@ -194,7 +196,7 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyAdm
         "out_biz_no",
         "ambassador",
         "masked_alipay_account",
-        "amount",
+        "amount_yuan",
         "state",
         "requested_at",
         "submitted_at",
@@ -210,6 +212,7 @@ class WithdrawalAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnlyAdm
     export_sheet = exports.PAYOUT
     export_title = gettext_lazy("导出打款表")
     export_empty_reason = gettext_lazy("这个月没有到账的提现")
+    amount_yuan = yuan_column(Withdrawal, "amount")
 
     @admin.display(description=gettext_lazy("提现单号"), ordering="pk")
     def out_biz_no(self, withdrawal):
@@ -324,19 +327,22 @@ class SettlementRunAdmin(ReadOnlyAdmin):
         "day",
         "orders_settled",
         "bonuses_settled",
-        "amount_settled",
-        "debt_netted",
+        "amount_settled_yuan",
+        "debt_netted_yuan",
         "chunks_committed",
         "started_at",
         "finished_at",
     ]
     date_hierarchy = "day"
+    amount_settled_yuan = yuan_column(SettlementRun, "amount_settled")
+    debt_netted_yuan = yuan_column(SettlementRun, "debt_netted")
 
 
 class EntryInline(ReadOnlyTabularInline):
     model = Entry
-    fields = ["ambassador", "bucket", "amount", "order"]
+    fields = ["ambassador", "bucket", "amount_yuan", "order"]
     readonly_fields = fields
+    amount_yuan = yuan_column(Entry, "amount")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ambassador__user", "order")
@@ -346,7 +352,7 @@ class EntryInline(ReadOnlyTabularInline):
 class PostingAdmin(ReadOnlyAdmin):
     """The append-only ledger: a posting and its entries; corrections are new postings."""
 
-    list_display = ["posted_at", "cause", "ambassadors", "amount", "moves"]
+    list_display = ["posted_at", "cause", "ambassadors", "amount_yuan", "moves"]
     list_filter = ["kind"]
     list_select_related = ["order", "bonus", "withdrawal", "settlement_run"]
     search_fields = ["=key"]
@@ -370,8 +376,8 @@ class PostingAdmin(ReadOnlyAdmin):
         return "、".join(sorted(names))
 
     @admin.display(description=gettext_lazy("金额"))
-    def amount(self, posting):
-        return readable.posting_amount(posting)
+    def amount_yuan(self, posting):
+        return yuan_text(readable.posting_amount(posting))
 
     @admin.display(description=gettext_lazy("分录"))
     def moves(self, posting):
@@ -386,10 +392,10 @@ class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnly
         "month_display",
         "masked_legal_name",
         "withdrawal",
-        "net_income",
-        "gross_income",
-        "tax",
-        "tax_this_payment",
+        "net_income_yuan",
+        "gross_income_yuan",
+        "tax_yuan",
+        "tax_this_payment_yuan",
         "assessed_at",
     ]
     list_filter = [AssessedMonthFilter]
@@ -402,17 +408,24 @@ class TaxAssessmentAdmin(MonthQueryCheckMixin, MonthlySheetExportMixin, ReadOnly
         "month_display",
         "ambassador",
         "withdrawal",
-        "net_income",
-        "gross_income",
-        "deduction",
-        "taxable_income",
+        "net_income_yuan",
+        "gross_income_yuan",
+        "deduction_yuan",
+        "taxable_income_yuan",
         "rate_percent",
-        "quick_deduction",
-        "tax",
-        "tax_this_payment",
+        "quick_deduction_yuan",
+        "tax_yuan",
+        "tax_this_payment_yuan",
         "assessed_at",
     ]
     readonly_fields = fields
+    net_income_yuan = yuan_column(TaxAssessment, "net_income")
+    gross_income_yuan = yuan_column(TaxAssessment, "gross_income")
+    deduction_yuan = yuan_column(TaxAssessment, "deduction")
+    taxable_income_yuan = yuan_column(TaxAssessment, "taxable_income")
+    quick_deduction_yuan = yuan_column(TaxAssessment, "quick_deduction")
+    tax_yuan = yuan_column(TaxAssessment, "tax")
+    tax_this_payment_yuan = yuan_column(TaxAssessment, "tax_this_payment")
 
     @admin.display(description=gettext_lazy("所属月份"), ordering="month")
     def month_display(self, assessment):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from portal.kernel.money import ZERO, yuan_figure
+from portal.kernel.money import ZERO, yuan_figure, yuan_text
 from portal.kernel.months import quarter_number
 
 from .alipay import TransferStatus
@@ -52,9 +52,13 @@ def posting_amount(posting):
 
 
 def posting_moves(posting) -> str:
-    """The buckets an ambassador's money left, then those it reached: 待结算 -300.00，可提现 +300.00."""
+    """The buckets an ambassador's money left, then those it reached: 待结算 -¥300.00，可提现 +¥300.00."""
     entries = sorted(posting.entries.all(), key=lambda entry: entry.amount)
-    return "，".join(f"{entry.get_bucket_display()} {entry.amount:+}" for entry in entries)
+    return "，".join(f"{entry.get_bucket_display()} {_signed(entry.amount)}" for entry in entries)
+
+
+def _signed(amount):
+    return yuan_text(amount) if amount < 0 else f"+{yuan_text(amount)}"
 
 
 def withdrawal_audit_sentence(entry) -> str:

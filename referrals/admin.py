@@ -5,6 +5,7 @@ is composed here: billing's snapshots and import, and the risk desk's decisions.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from portal.kernel.admin_money import yuan_column
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 
 from .attribution import admin as attribution_admin  # noqa: F401  (registers its admin)
@@ -25,11 +26,11 @@ class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
         "billing_id",
         "customer",
         "product",
-        "amount",
+        "amount_yuan",
         "status",
         "ambassador",
         "order_type",
-        "rebate",
+        "rebate_yuan",
         "reason",
         "on_hold",
         "risk_verdict",
@@ -42,6 +43,8 @@ class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
     import_function = staticmethod(orders_import)
     import_permission = "referrals.import_order"
     import_title = gettext_lazy("导入订单")
+    amount_yuan = yuan_column(Order, "amount")
+    rebate_yuan = yuan_column(Order, "rebate")
 
     @admin.display(description=gettext_lazy("风控审核记录"))
     def risk_decisions(self, order):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ambassadors.models import Ambassador
+from portal.kernel.money import yuan_text
 from referrals.models import Order, QuarterlyBonus, RebateChange
 
 
@@ -129,4 +130,4 @@ class Entry(AppendOnly):
         ]
 
     def __str__(self):
-        return f"{self.posting} {self.get_bucket_display()} {self.amount}"
+        return f"{self.posting} {self.get_bucket_display()} {yuan_text(self.amount)}"

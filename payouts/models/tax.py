@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ambassadors.models import Ambassador
+from portal.kernel.money import yuan_text
 
 
 class TaxAssessment(models.Model):
@@ -36,4 +37,4 @@ class TaxAssessment(models.Model):
         indexes = [models.Index(fields=["ambassador", "month", "-assessed_at"], name="tax_latest_of_month")]
 
     def __str__(self):
-        return f"{self.ambassador} {self.month:%Y-%m} ¥{self.tax}"
+        return f"{self.ambassador} {self.month:%Y-%m} {yuan_text(self.tax)}"

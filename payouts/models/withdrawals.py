@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ambassadors.models import Ambassador
+from portal.kernel.money import yuan_text
 
 
 class Withdrawal(models.Model):
@@ -56,7 +57,7 @@ class Withdrawal(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.out_biz_no} ¥{self.amount}"
+        return f"{self.out_biz_no} {yuan_text(self.amount)}"
 
     @property
     def is_final(self):

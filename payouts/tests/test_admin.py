@@ -119,7 +119,7 @@ def test_a_withdrawal_shows_its_postings_and_audit_trail(finance, funded, alipay
     withdrawal = unknown_withdrawal(funded, alipay_gateway, capture)
     page = finance.get(reverse("admin:payouts_withdrawal_change", args=[withdrawal.pk])).content.decode()
     assert withdrawal.out_biz_no in page
-    assert "提现申请" in page and "可提现 -300.00" in page and "提现中 +300.00" in page  # the posting
+    assert "提现申请" in page and "可提现 -¥300.00" in page and "提现中 +¥300.00" in page  # the posting
     # The audit trail as sentences, oldest first: who did what, and Alipay's code.
     asked = f"{funded.user.email} 申请提现 ¥300.00。"
     answered = "系统 记录支付宝的答复：处理中 → 结果确认中（代码 TIMEOUT）。"
@@ -323,8 +323,8 @@ def test_the_ledger_lists_amounts_and_readable_causes(finance, funded, alipay_se
     assert f"结算 · 订单 {order.billing_id}" in page
     assert f"返利变动 · 订单 {order.billing_id}" in page
     assert f"提现申请 · {withdrawal.out_biz_no}" in page and f"提现到账 · {withdrawal.out_biz_no}" in page
-    assert "待结算 -1000.00，可提现 +1000.00" in page  # the settlement's entries
-    assert ">1000.00<" in page and ">300.00<" in page  # what each posting moved
+    assert "待结算 -¥1,000.00，可提现 +¥1,000.00" in page  # the settlement's entries
+    assert ">¥1,000.00<" in page and ">¥300.00<" in page  # what each posting moved
     assert funded.masked_legal_name in page
     assert f">settlement:{order.pk}<" not in page and ">payout:" not in page
 
@@ -333,3 +333,22 @@ def test_a_tax_record_shows_its_rate_as_a_percentage(finance):
     withdrawal = paid_withdrawal(BoundAmbassadorFactory(), "6000.00", "2026-11-10 10:00")
     page = finance.get(reverse("admin:payouts_taxassessment_change", args=[withdrawal.tax_assessment.pk]))
     assert "20%" in page.content.decode() and "0.20" not in page.content.decode()
+
+
+def test_the_desks_write_amounts_as_the_pages_do_and_the_sheets_keep_plain_figures(finance):
+    """¥12,345.00 in the withdrawal and tax lists and pages (portal.kernel.admin_money); the
+    exported sheet keeps the figure a spreadsheet reads."""
+    withdrawal = paid_withdrawal(BoundAmbassadorFactory(), "12345.00", "2026-11-10 10:00")
+    lists = [reverse("admin:payouts_withdrawal_changelist"), reverse("admin:payouts_taxassessment_changelist")]
+    pages = [
+        reverse("admin:payouts_withdrawal_change", args=[withdrawal.pk]),
+        reverse("admin:payouts_taxassessment_change", args=[withdrawal.tax_assessment.pk]),
+    ]
+    for url in lists + pages:
+        page = finance.get(url).content.decode()
+        assert "¥12,345.00" in page and "12345.00" not in page, url
+    tax = finance.get(lists[1]).content.decode()
+    assert f"¥{withdrawal.tax_assessment.tax:,.2f}" in tax
+    sheet = finance.post(reverse("admin:payouts_withdrawal_export"), {"month": "2026-11", "format": "csv"})
+    cells = [cell for row in csv_rows(b"".join(sheet.streaming_content)) for cell in row]
+    assert "12345.00" in cells and not any("12,345" in cell for cell in cells)

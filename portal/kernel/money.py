@@ -48,3 +48,8 @@ def yuan_figure(amount) -> str:
     """An amount as a page shows it after "¥": two places, thousands apart ("12,345.60").
     CSV sheets and the API keep the plain figure ("12345.60"), which programs read."""
     return f"{Decimal(amount):,.2f}"
+
+
+def yuan_text(amount) -> str:
+    """An amount with its sign and "¥", as the desks and records write it: ¥12,345.60, -¥300.00."""
+    return f"-¥{yuan_figure(-amount)}" if amount < 0 else f"¥{yuan_figure(amount)}"

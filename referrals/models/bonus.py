@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ambassadors.models import Ambassador
+from portal.kernel.money import yuan_text
 
 from .catalogue import RuleSet
 
@@ -28,4 +29,4 @@ class QuarterlyBonus(models.Model):
         constraints = [models.UniqueConstraint(fields=["ambassador", "quarter"], name="one_bonus_per_quarter")]
 
     def __str__(self):
-        return f"{self.ambassador} {self.quarter:%Y-%m} ¥{self.amount}"
+        return f"{self.ambassador} {self.quarter:%Y-%m} {yuan_text(self.amount)}"

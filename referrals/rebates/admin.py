@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
+from portal.kernel.admin_money import yuan_column
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 from portal.kernel.errors import PortalError
 from referrals.models import Activity, NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
@@ -98,14 +99,17 @@ class ActivityAdmin(admin.ModelAdmin):
 
 @admin.register(RebateChange)
 class RebateChangeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "order", "cause", "before", "after", "after_settlement"]
+    list_display = ["created_at", "order", "cause", "before_yuan", "after_yuan", "after_settlement"]
     list_filter = ["cause", "after_settlement"]
     list_select_related = ["order"]
     search_fields = ["order__billing_id"]
+    before_yuan = yuan_column(RebateChange, "before")
+    after_yuan = yuan_column(RebateChange, "after")
 
 
 @admin.register(QuarterlyBonus)
 class QuarterlyBonusAdmin(ReadOnlyAdmin):
-    list_display = ["quarter", "ambassador", "qualifying_orders", "amount", "settles_on"]
+    list_display = ["quarter", "ambassador", "qualifying_orders", "amount_yuan", "settles_on"]
     list_select_related = ["ambassador__user"]
     date_hierarchy = "quarter"
+    amount_yuan = yuan_column(QuarterlyBonus, "amount")

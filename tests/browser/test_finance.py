@@ -125,7 +125,7 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     row = result_rows(page).first
     expect(row.locator(".field-out_biz_no")).to_have_text(withdrawal.out_biz_no)
     expect(row.locator(".field-masked_legal_name")).to_have_text("张*")
-    expect(row.locator(".field-amount")).to_have_text("3000.00")
+    expect(row.locator(".field-amount_yuan")).to_have_text("¥3,000.00")
     expect(row.locator(".field-state")).to_have_text("已到账")
     expect(page.locator("#result_list")).not_to_contain_text("张三")
     expect_read_only_changelist(page)
@@ -135,7 +135,7 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     # One withdrawal: the Alipay account masked, its postings and audit trail, nothing editable.
     row.locator(".field-out_biz_no a").click()
     expect(page.locator(".field-masked_alipay_account .readonly")).to_have_text("138****5678")
-    expect(page.locator(".field-amount .readonly")).to_have_text("3000.00")
+    expect(page.locator(".field-amount_yuan .readonly")).to_have_text("¥3,000.00")
     expect(page.locator(".field-ledger_postings table tbody tr")).not_to_have_count(0)
     expect(page.locator("#content")).not_to_contain_text("13812345678")
     # The audit trail as sentences, oldest first: who did what.
@@ -166,8 +166,8 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     expect_read_only_changelist(page)
     # Each posting says what caused it and how much it moved; no bare keys such as payout:1.
     payout = result_rows(page).filter(has_text=f"提现到账 · {withdrawal.out_biz_no}")
-    expect(payout.locator(".field-amount")).to_have_text("3000.00")
-    expect(payout.locator(".field-moves")).to_have_text("提现中 -3000.00，已提现 +3000.00")
+    expect(payout.locator(".field-amount_yuan")).to_have_text("¥3,000.00")
+    expect(payout.locator(".field-moves")).to_have_text("提现中 -¥3,000.00，已提现 +¥3,000.00")
     expect(payout.locator(".field-ambassadors")).to_have_text("张*")
     expect(result_rows(page).filter(has_text=re.compile(r"结算 · 订单 DEMO-\d+"))).not_to_have_count(0)
     expect(page.locator("#result_list")).not_to_contain_text(f"payout:{withdrawal.pk}")
@@ -187,9 +187,9 @@ def test_finance_sees_withdrawals_runs_and_read_only_money_records(live_server, 
     row = result_rows(page).first
     expect(row.locator(".field-month_display")).to_have_text(f"{assessment.month:%Y-%m}")
     expect(row.locator(".field-masked_legal_name")).to_have_text("张*")
-    expect(row.locator(".field-net_income")).to_have_text("3000.00")
-    expect(row.locator(".field-gross_income")).to_have_text("3550.00")
-    expect(row.locator(".field-tax")).to_have_text("550.00")
+    expect(row.locator(".field-net_income_yuan")).to_have_text("¥3,000.00")
+    expect(row.locator(".field-gross_income_yuan")).to_have_text("¥3,550.00")
+    expect(row.locator(".field-tax_yuan")).to_have_text("¥550.00")
     expect_read_only_changelist(page)
     expect(page.locator(".object-tools").get_by_role("link", name="导出个税表")).to_be_visible()
     screenshot(page, "66-finance-tax-records")
