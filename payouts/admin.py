@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from portal.kernel.admin_money import yuan_column
+from portal.kernel.admin_money import YuanFieldsMixin, yuan_column
 from portal.kernel.admin_read_only import ReadOnlyAdmin, ReadOnlyTabularInline
 from portal.kernel.audit import audit_trail
 from portal.kernel.forms import MonthField, QueryForm
@@ -316,7 +316,7 @@ def _table(headers, rows):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnlyAdmin):
+class SettlementRunAdmin(YuanFieldsMixin, ReadOnlyAdmin):
     """Payout runs and their states. Decision: a payout run is a settlement run. Settlement (R7,
     day 31) is the batch that makes rebates withdrawable; the money then leaves one withdrawal
     at a time, each with its own state, when the ambassador asks (R11.1), so there is no separate

@@ -5,7 +5,7 @@ is composed here: billing's snapshots and import, and the risk desk's decisions.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from portal.kernel.admin_money import yuan_column
+from portal.kernel.admin_money import YuanFieldsMixin, yuan_column
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 
 from .attribution import admin as attribution_admin  # noqa: F401  (registers its admin)
@@ -19,7 +19,7 @@ from .risk.admin import order_decisions
 
 
 @admin.register(Order)
-class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
+class OrderAdmin(YuanFieldsMixin, SpreadsheetImportMixin, ReadOnlyAdmin):
     """Orders change only through billing's snapshots: the events API or the import here."""
 
     list_display = [
@@ -44,6 +44,7 @@ class OrderAdmin(SpreadsheetImportMixin, ReadOnlyAdmin):
     import_permission = "referrals.import_order"
     import_title = gettext_lazy("导入订单")
     amount_yuan = yuan_column(Order, "amount")
+    refunded_amount_yuan = yuan_column(Order, "refunded_amount")
     rebate_yuan = yuan_column(Order, "rebate")
 
     @admin.display(description=gettext_lazy("风控审核记录"))

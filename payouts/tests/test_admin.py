@@ -21,6 +21,7 @@ from payouts.withdrawals import withdrawal_request
 from portal.kernel.models import AuditEntry
 from portal.kernel.staff import FINANCE, OPERATIONS
 from portal.tests.kernel.test_months import HOSTILE_MONTHS
+from referrals.models import QuarterlyBonus
 
 from .helpers import paid_order
 from .test_exports import csv_rows, exporter_without_identities, paid_withdrawal, staff_in, xlsx_rows
@@ -352,3 +353,33 @@ def test_the_desks_write_amounts_as_the_pages_do_and_the_sheets_keep_plain_figur
     sheet = finance.post(reverse("admin:payouts_withdrawal_export"), {"month": "2026-11", "format": "csv"})
     cells = [cell for row in csv_rows(b"".join(sheet.streaming_content)) for cell in row]
     assert "12345.00" in cells and not any("12,345" in cell for cell in cells)
+
+
+def test_change_pages_that_list_every_field_show_the_money_ones_as_yuan(admin_client, bound_ambassador, current_rules):
+    """The order, its rebate change, a quarterly bonus and a settlement run: each amount in its
+    place as ¥, never the plain figure (portal.kernel.admin_money.YuanFieldsMixin)."""
+    order = paid_order(bound_ambassador, amount="49380.00", paid="2026-11-10 10:00")
+    change = order.rebate_changes.get()
+    bonus = QuarterlyBonus.objects.create(
+        ambassador=bound_ambassador,
+        quarter=date(2026, 10, 1),
+        qualifying_orders=12,
+        tier_min_orders=10,
+        amount=Decimal("12345.00"),
+        rule_set=current_rules,
+        settles_on=date(2027, 1, 31),
+    )
+    run = SettlementRun.objects.create(day=date(2026, 12, 10), amount_settled=Decimal("12345.00"))
+    pages = {
+        reverse("admin:referrals_order_change", args=[order.pk]): [f"¥{order.amount:,.2f}", f"¥{order.rebate:,.2f}"],
+        reverse("admin:referrals_rebatechange_change", args=[change.pk]): [f"¥{change.after:,.2f}"],
+        reverse("admin:referrals_quarterlybonus_change", args=[bonus.pk]): ["¥12,345.00"],
+        reverse("admin:payouts_settlementrun_change", args=[run.pk]): ["¥12,345.00"],
+    }
+    for url, amounts in pages.items():
+        answer = admin_client.get(url)
+        page = answer.content.decode()
+        assert answer.status_code == 200, url
+        for amount in amounts:
+            assert amount in page, (url, amount)
+            assert f">{amount[1:].replace(',', '')}<" not in page, (url, amount)  # not also the plain figure

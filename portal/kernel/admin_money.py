@@ -23,3 +23,20 @@ def yuan_column(model, name):
 
     column.__name__ = f"{name}_yuan"
     return column
+
+
+class YuanFieldsMixin:
+    """On a read-only change page that lists the model's fields itself (no `fields` declared),
+    each field that has a `<field>_yuan` column is shown by that column, in its place."""
+
+    def get_fields(self, request, obj=None):
+        shown = self._yuan_columns()
+        fields = [shown.get(name, name) for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(fields))  # Django appends the read-only columns: keep each once, in its field's place
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self._yuan_columns().values()]
+
+    def _yuan_columns(self):
+        names = (field.name for field in self.model._meta.concrete_fields)
+        return {name: f"{name}_yuan" for name in names if hasattr(self, f"{name}_yuan")}

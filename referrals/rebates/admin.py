@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
-from portal.kernel.admin_money import yuan_column
+from portal.kernel.admin_money import YuanFieldsMixin, yuan_column
 from portal.kernel.admin_read_only import ReadOnlyAdmin
 from portal.kernel.errors import PortalError
 from referrals.models import Activity, NewsEntry, Product, QuarterlyBonus, RebateChange, RuleSet
@@ -98,7 +98,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(RebateChange)
-class RebateChangeAdmin(ReadOnlyAdmin):
+class RebateChangeAdmin(YuanFieldsMixin, ReadOnlyAdmin):
     list_display = ["created_at", "order", "cause", "before_yuan", "after_yuan", "after_settlement"]
     list_filter = ["cause", "after_settlement"]
     list_select_related = ["order"]
@@ -108,7 +108,7 @@ class RebateChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(QuarterlyBonus)
-class QuarterlyBonusAdmin(ReadOnlyAdmin):
+class QuarterlyBonusAdmin(YuanFieldsMixin, ReadOnlyAdmin):
     list_display = ["quarter", "ambassador", "qualifying_orders", "amount_yuan", "settles_on"]
     list_select_related = ["ambassador__user"]
     date_hierarchy = "quarter"
