@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ambassadors.models import IdentitySignal
 from referrals.models import Association, CustomerProfile, Event, Order, Product
 from referrals.rebates.ledger_port import rebate_ledger
+from referrals.rebates.services import unsettled_on
 
-from .identity import signal_hash
+from .identity import event_signal_hashes
 from .schema import EventInvalid, parse_event
 
 # Events per transaction: large enough that the commit and the reads of a run are shared (50
@@ -105,9 +105,9 @@ def customers_reached(envelopes, references):
     for envelope in envelopes.values():
         if envelope is None or envelope.type != "customer.updated":
             continue
-        account = references.accounts.get(str(envelope.data["customer"]))
+        account = references.account(envelope.data["customer"])
         try:
-            event_values = {signal_hash(value) for value in envelope.data.get("identity", {}).values()}
+            event_values = event_signal_hashes(envelope.data)
         except ValueError:  # a body stored unredacted fails on its own when it is applied
             event_values = set()
         if account is not None:
@@ -117,7 +117,7 @@ def customers_reached(envelopes, references):
         return reached
     values |= set(IdentitySignal.objects.filter(user__in=updated).values_list("value_hash", flat=True))
     reached |= set(IdentitySignal.objects.filter(value_hash__in=values).values_list("user", flat=True))
-    unsettled = Q(settles_on__isnull=True) | Q(settles_on__gt=timezone.localdate())
+    unsettled = unsettled_on(timezone.localdate())
     customers = Order.objects.filter(unsettled, ambassador__user__in=updated).values_list("customer", flat=True)
     return reached | set(customers)
 

@@ -50,3 +50,9 @@ def signal_hash(stored_value: str) -> str:
     if match is None:
         raise ValueError("an identity value of a stored event is not a keyed hash")
     return match["hash"]
+
+
+def event_signal_hashes(data) -> set:
+    """The keyed hashes of the identity values a stored `customer.updated` carries (ValueError as
+    `signal_hash`)."""
+    return {signal_hash(value) for value in data.get("identity", {}).values()}

@@ -38,7 +38,7 @@ from referrals.rebates.snapshot_batches import (
 
 from . import batches
 from .batches import EVENTS_PER_BATCH
-from .identity import KINDS, identity_stored, signal_hash
+from .identity import KINDS, event_signal_hashes, identity_stored, signal_hash
 from .schema import Envelope, EventInvalid, json_text, parse_event
 
 SIGNATURE_TOLERANCE = 300  # seconds, either way
@@ -263,9 +263,7 @@ def _place_in_run(envelope, references, ambassadors, run):
     customer = references.account(envelope.data["customer"])
     if envelope.type != "customer.updated" or customer is None or customer.pk in ambassadors:
         return "alone", None
-    values = run.signals.get(customer.pk, set()) | {
-        signal_hash(value) for value in envelope.data.get("identity", {}).values()
-    }
+    values = run.signals.get(customer.pk, set()) | event_signal_hashes(envelope.data)
     if signal_values_shared(customer.pk, values):
         return "alone", None
     return "held back", customer.pk

@@ -152,7 +152,7 @@ def others_to_redecide(since_by_customer, *, exclude, today=None):
     return (
         Order.objects.filter(reached)
         .exclude(pk__in=exclude)
-        .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today or timezone.localdate()))
+        .filter(unsettled_on(today or timezone.localdate()))
         .select_for_update(of=("self",), no_key=True)
         .select_related("customer", "product", "rule_set")
         .order_by("customer_id", "placed_at", "pk")
@@ -463,6 +463,11 @@ def _orders_rejudge_each(orders, *, today):
         order_decide(order, cause=RebateChange.Cause.REJUDGED, today=today)
 
 
+def unsettled_on(today):
+    """Orders whose rebate is not settled on `today`: a decision may still change them (R7)."""
+    return Q(settles_on__isnull=True) | Q(settles_on__gt=today)
+
+
 def orders_customer_bears_on(customer, *, today):
     """The unsettled orders the customer's segment or signals bear on, locked, oldest first."""
     hashes = IdentitySignal.objects.filter(user=customer).values("value_hash")
@@ -470,7 +475,7 @@ def orders_customer_bears_on(customer, *, today):
     return (
         Order.objects.select_for_update(of=("self",), no_key=True)
         .filter(Q(customer=customer) | Q(customer__in=linked) | Q(ambassador__user=customer))
-        .filter(Q(settles_on__isnull=True) | Q(settles_on__gt=today))
+        .filter(unsettled_on(today))
         .select_related("customer", "product", "rule_set")
         .order_by("placed_at", "pk")
     )
