@@ -2,44 +2,39 @@
 so the import must open no connection a worker would inherit, and a worker recycled by
 max_requests must serve again."""
 
-import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
-import pytest
-
-from .test_settings import BASE_DIR, SECRETS
+from .test_settings import BASE_DIR, SECRETS, settings_environment
 
 # Ports where nothing listens: importing the app must not try them.
 NOWHERE = {"DATABASE_URL": "postgres://postgres@127.0.0.1:9/portal", "REDIS_URL": "redis://127.0.0.1:9/0"}
 
 IMPORT_AND_COUNT_SOCKETS = """
-import os
+import os, resource, stat
 import portal.wsgi
 from django.db import connections
-def target(fd):
+
+def is_socket(fd):
     try:
-        return os.readlink(f"/proc/self/fd/{fd}")
-    except FileNotFoundError:  # the listing's own descriptor, closed by then
-        return ""
-sockets = [fd for fd in os.listdir("/proc/self/fd") if target(fd).startswith("socket:")]
+        return stat.S_ISSOCK(os.fstat(fd).st_mode)
+    except OSError:  # not an open descriptor
+        return False
+
+sockets = [fd for fd in range(resource.getrlimit(resource.RLIMIT_NOFILE)[0]) if is_socket(fd)]
 opened = [alias for alias in connections if connections[alias].connection is not None]
 print(len(sockets), len(opened))
 """
 
 
 def production_environment(**settings):
-    """The real environment without what the test settings put in it, and production's secrets."""
-    injected = {*SECRETS, "DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {name: value for name, value in os.environ.items() if name not in injected}
-    production = {"ENV_FILE": os.devnull, "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "portal.settings"}
-    return clean | SECRETS | production | settings
+    """portal.settings as in production: DEBUG off, its secrets, and `settings`."""
+    return settings_environment(DEBUG="false", **SECRETS, **settings)
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts the process's sockets in /proc")
 def test_importing_the_app_opens_no_connection_a_worker_would_inherit():
     ran = subprocess.run(
         [sys.executable, "-c", IMPORT_AND_COUNT_SOCKETS],
@@ -63,6 +58,7 @@ def test_a_preloaded_worker_recycled_by_max_requests_serves_again(tmp_path):
     port = _free_port()
     environment = production_environment(
         DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}",  # /healthz asks the database for SELECT 1
+        REDIS_URL="",  # and the broker, which is then the database
         BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
         MAX_REQUESTS="5",  # each worker is replaced after 5 requests (and a jitter of 5 // 10 = 0)

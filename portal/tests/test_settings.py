@@ -19,14 +19,23 @@ SECRETS = {
 }
 
 
-def run_manage(*args, **environment):
-    # Start from the real environment without what the test settings put in it.
+def settings_environment(**environment):
+    """The real environment without what the test settings put in it, then `environment`, for a
+    process that reads portal.settings."""
     injected = {*SECRETS, "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "ACCOUNT_EMAIL_VERIFICATION"}
     injected |= {"TRUSTED_PROXY_COUNT", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the proxy; the browser tests
     clean = {name: value for name, value in os.environ.items() if name not in injected}
-    clean |= {"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "portal.settings"} | environment
+    return clean | {"ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "portal.settings"} | environment
+
+
+def run_manage(*args, **environment):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=settings_environment(**environment),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
