@@ -125,6 +125,9 @@ TEMPLATES = [
         },
     },
 ]
+# What the layout prints for a page kept as frames (portal.kernel.frames): the frames' side of
+# the context processors above.
+FRAME_LAYOUT = "portal.shell.center_frame"
 
 # Database: a SQLite file unless DATABASE_URL says otherwise. Connections are
 # kept open between requests (CONN_MAX_AGE) and health-checked before reuse.

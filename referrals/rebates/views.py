@@ -7,16 +7,19 @@ from functools import cache
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.defaulttags import querystring
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ambassadors.decorators import ambassador_required
+from portal.kernel.frames import FramedPage, hole
 from portal.kernel.money import yuan_figure
 from portal.kernel.personal_data import account_short_number, mask_email, masked_account_label
 from portal.kernel.spreadsheets import spreadsheet_safe
 from referrals.models import OrderType, Reason
+from referrals.templatetags.rebate_rows import rebate_rows
 
 from . import selectors
 from .forms import RebateOrderFilters
@@ -41,32 +44,57 @@ def orders(request, ambassador):
 
 def _orders_page(request, form, *, rows, older, status=200):
     month = form.cleaned_data.get("month")
-    month_text = f"{month:%Y-%m}" if month else ""
-    shown = {"month": month_text, "status": form.cleaned_data.get("status"), "type": form.cleaned_data.get("type")}
-    return render(
-        request,
-        "referrals/orders.html",
-        {
-            "form": form,
-            "rows": rows,
-            "older": older,
-            "is_first_page": not request.GET.get("before"),
-            "filters": {"status": form.cleaned_data.get("status"), "order_type": form.cleaned_data.get("type")},
-            "statuses": STATUS_LABELS,
-            "order_types": OrderType.choices,
-            "month_text": month_text,
-            "filtered": any(shown.values()),
-            # The export of the filters shown, from their cleaned values (never a cursor or a stray
-            # parameter of the query), so that the link is part of the filters' kept fragment; none
-            # while a filter cannot be read, as the list is not shown either (never a guess), nor
-            # when the list is empty (a sheet of headings only).
-            "csv_query": ""
-            if form.errors or not rows
-            else urlencode({name: value for name, value in shown.items() if value} | {"format": "csv"}),
-            "under_review": any(getattr(order, "rebate_status", "") == UNDER_REVIEW for order in rows),
-        },
-        status=status,
-    )
+    shown = {
+        "month": f"{month:%Y-%m}" if month else "",
+        "status": form.cleaned_data.get("status") or "",
+        "type": form.cleaned_data.get("type") or "",
+    }
+    # What the page branches on or prints alike for everyone who sees it this way: with the
+    # language and the layout's own, the key of its frame.
+    page = {
+        "month_text": shown["month"],
+        "status": shown["status"],
+        "order_type": shown["type"],
+        "filtered": any(shown.values()),
+        # The export of the filters shown, from their cleaned values (never a cursor or a stray
+        # parameter of the query), so that the link is part of the filters' kept fragment; none
+        # while a filter cannot be read, as the list is not shown either (never a guess), nor
+        # when the list is empty (a sheet of headings only).
+        "csv_query": ""
+        if form.errors or not rows
+        else urlencode({name: value for name, value in shown.items() if value} | {"format": "csv"}),
+        "has_rows": bool(rows),
+        "has_older": older is not None,
+        "is_first_page": not request.GET.get("before"),
+        "under_review": any(getattr(order, "rebate_status", "") == UNDER_REVIEW for order in rows),
+    }
+    # What each request prints: its rows and the links that keep its query.
+    printed = {
+        "rows_html": rebate_rows(rows),
+        "newest_href": querystring(None, request.GET, before=None),
+        "older_href": querystring(None, request.GET, before=older) if older else "",
+    }
+    framed = _ORDERS_FRAME.response(request, page, printed) if status == 200 else None
+    if framed is not None:
+        return framed
+    return render(request, "referrals/orders.html", _page_context(**page) | printed | {"form": form}, status=status)
+
+
+def _page_context(*, status, order_type, **page):
+    return page | {
+        "filters": {"status": status, "order_type": order_type},
+        "statuses": STATUS_LABELS,
+        "order_types": OrderType.choices,
+    }
+
+
+def _frame_context(**page):
+    return _page_context(**page) | {name: hole(name) for name in ("rows_html", "newest_href", "older_href")}
+
+
+# The page without errors or messages is kept as frames (portal.kernel.frames, docs/PERFORMANCE.md):
+# rendering it node by node was the largest part of its own work.
+_ORDERS_FRAME = FramedPage("referrals/orders.html", _frame_context, section="orders")
 
 
 @dataclass(frozen=True)

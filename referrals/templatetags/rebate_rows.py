@@ -74,8 +74,9 @@ def _escape(text):
     return html_escape(text) if _MARKUP.search(text) else text
 
 
-@register.simple_tag
 def rebate_rows(rows):
+    """The rows' markup. The view prints it into the page (one of the holes of the page's frame,
+    portal.kernel.frames); the heads stay a tag, as they are the same for every page."""
     language = get_language()
     row = _row_template(language)
     # Texts are escaped; the rest we wrote ourselves from numbers, dates and our own slugs
