@@ -68,7 +68,9 @@ def test_the_framed_page_is_the_page_rendered_in_full_in_every_state(client, amb
     assert first.count("o-") >= ORDERS_PER_PAGE and "审核中" in first
     tokens = _read(framed[0])[1]
     assert len(tokens) == 2 and tokens[0] == tokens[1] and "hole" not in first and "\x00" not in first
-    assert framed[0]["Content-Type"] == in_full[0]["Content-Type"] == "text/html; charset=utf-8"
+    assert [dict(answer.headers) for answer in framed] == [dict(answer.headers) for answer in in_full]
+    assert [sorted(answer.cookies) for answer in framed] == [sorted(answer.cookies) for answer in in_full]
+    assert framed[0]["Content-Type"] == "text/html; charset=utf-8" and "csrftoken" in framed[0].cookies
 
 
 def test_a_frame_keeps_nothing_of_the_ambassador_who_first_saw_it(client):
