@@ -28,6 +28,7 @@ from django.http import HttpResponse
 from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.autoreload import file_changed
 from django.utils.translation import get_language
 
 # A hole's mark in a rendered frame. NUL is in no template's text, and the holes' values are
@@ -101,3 +102,12 @@ def _frames_clear(**kwargs):
     """A changed setting (a test's override) can change what a template prints: frames are made again."""
     for page in _PAGES:
         page.clear()
+
+
+@receiver(file_changed)
+def _frames_clear_on_template_edit(sender, file_path, **kwargs):
+    """The development server reloads an edited template without restarting (Django's
+    `template_changed`): frames are made again from it too. Returns None, so the server's own
+    decision to restart or not stands."""
+    if file_path.suffix == ".html":
+        _frames_clear()

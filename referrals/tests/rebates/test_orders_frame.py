@@ -2,13 +2,15 @@
 in every state it can be in, and a frame keeps nothing of whoever first saw it."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib import messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from django.utils.autoreload import file_changed
 
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
 from portal.shell import center_frame
@@ -113,3 +115,19 @@ def test_the_csrf_token_of_a_framed_page_is_the_visitors_and_it_is_accepted(clie
     )
 
     assert switched.status_code == 302 and switched["Location"] == "/center/orders/"
+
+
+def test_frames_are_made_again_when_a_setting_or_a_template_changes(logged_in, ambassador):
+    make_order(ambassador, 1)
+    kept = views._ORDERS_FRAME._frame.cache_info
+    views._ORDERS_FRAME.clear()
+
+    logged_in.get(reverse("center:orders"))
+    assert kept().currsize == 1
+    with override_settings(TIME_ZONE="UTC"):
+        assert kept().currsize == 0
+    logged_in.get(reverse("center:orders"))
+    file_changed.send(sender=None, file_path=Path("portal/kernel/frames.py"))  # the server restarts for that
+    assert kept().currsize == 1
+    file_changed.send(sender=None, file_path=Path("referrals/templates/referrals/orders.html"))
+    assert kept().currsize == 0
