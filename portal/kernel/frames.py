@@ -26,9 +26,9 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import get_template
+from django.utils.autoreload import file_changed
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.autoreload import file_changed
 from django.utils.translation import get_language
 
 # A hole's mark in a rendered frame. NUL is in no template's text, and the holes' values are
