@@ -12,7 +12,8 @@ No one's data can be kept in a frame. It is rendered from a plain context that h
 values, the page's constants and the holes, never the request, its session or its user, so all
 a frame keeps is the same for everyone with its key. A value the template asks for and the frame's
 context lacks renders as Django renders any missing value, empty; each framed page's tests compare
-it with the page rendered in full, state by state, to catch that.
+it with the page rendered in full, state by state, to catch that. Nor may a frame hold anything
+that changes with time (a date, `{% now %}`): a frame prints what its first rendering printed.
 """
 
 import re
