@@ -21,6 +21,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import import_module
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -41,6 +42,19 @@ _MARKS = re.compile("\x00hole:([a-z_]+)\x00")
 def hole(name):
     """What a frame's context holds where a request's value goes: a mark autoescaping keeps."""
     return mark_safe(_MARK.format(name))
+
+
+class NotInFrame(Exception):
+    """A template read more of an object than its frame gives. Not an AttributeError, which a
+    template would swallow and print as empty: the frame's rendering fails instead."""
+
+
+class Only(SimpleNamespace):
+    """An object of a frame's context (the visitor, the request) that has exactly the attributes
+    given, each a key's value or a hole; reading any other raises NotInFrame."""
+
+    def __getattr__(self, name):
+        raise NotInFrame(f"a frame's {type(self).__name__} has no {name!r}: add it to the key or a hole")
 
 
 @dataclass(frozen=True)
@@ -64,19 +78,21 @@ class FramedPage:
     active language, filled with `values` (a value for each of the page's holes) and the layout's;
     or None when the layout says this request needs the page rendered in full."""
 
-    def __init__(self, template_name, context, *, section, kept=1000):
+    def __init__(self, template_name, context, *, section, max_frames=1000):
         self.template_name = template_name
         self.context = context
         self.section = section  # the layout's menu entry for the page
-        self._frame = lru_cache(maxsize=kept)(self._render)  # per process: templates change with a deployment
+        # Per process: templates change with a deployment. A frame is about 8 KB here; keys past
+        # the last `max_frames` (a visitor cycling through months) cost a rendering, as before frames.
+        self._frame = lru_cache(maxsize=max_frames)(self._render)
         _PAGES.add(self)
 
-    def response(self, request, key, values, *, status=200):
+    def response(self, request, key, values):
         layout = _layout()
         if layout.renders_in_full(request):
             return None
         frame = self._frame(get_language(), tuple(sorted(key.items())), tuple(sorted(layout.key(request).items())))
-        return HttpResponse(frame.fill(values | layout.values(request)), status=status)
+        return HttpResponse(frame.fill(values | layout.values(request)))
 
     def clear(self):
         self._frame.cache_clear()
@@ -106,9 +122,9 @@ def _frames_clear(**kwargs):
 
 
 @receiver(file_changed)
-def _frames_clear_on_template_edit(sender, file_path, **kwargs):
-    """The development server reloads an edited template without restarting (Django's
-    `template_changed`): frames are made again from it too. Returns None, so the server's own
-    decision to restart or not stands."""
-    if file_path.suffix == ".html":
+def _frames_clear_on_edit(sender, file_path, **kwargs):
+    """The development server takes an edited template or translation without restarting
+    (Django's `template_changed`, `translation_file_changed`): frames are made again from it too.
+    Returns None, so the server's own decision to restart or not stands."""
+    if file_path.suffix != ".py":
         _frames_clear()

@@ -5,16 +5,15 @@ The layout (templates/base.html, templates/center/base.html) reads the visitor t
 context processors: their address, whether they are staff, the page's path for the language
 form, the CSRF token, and any messages. In a frame, the address, the path and the token are holes
 (`values` fills them), being staff is part of the key, and there are no messages: a request
-that carries messages gets the page rendered in full (`renders_in_full`).
+that carries messages, or comes from a visitor who is not signed in, gets the page rendered in
+full (`renders_in_full`). The visitor and the request are `Only` what the layout reads of them.
 
 settings.FRAME_LAYOUT names this module: the pages kept as frames live in apps below the shell."""
-
-from types import SimpleNamespace
 
 from django.contrib.messages import get_messages
 from django.middleware.csrf import get_token
 
-from portal.kernel.frames import hole
+from portal.kernel.frames import Only, hole
 
 from .center import SECTIONS
 
@@ -24,8 +23,8 @@ def context(*, section, is_staff):
     return {
         "center_sections": SECTIONS,
         "active": section,
-        "user": SimpleNamespace(is_authenticated=True, is_staff=is_staff, email=hole("user_email")),
-        "request": SimpleNamespace(get_full_path=hole("full_path")),
+        "user": Only(is_authenticated=True, is_staff=is_staff, email=hole("user_email")),
+        "request": Only(get_full_path=hole("full_path")),
         "csrf_token": hole("csrf_token"),
     }
 
@@ -45,5 +44,7 @@ def values(request):
 
 
 def renders_in_full(request):
-    """Whether messages wait to be shown (counting them does not mark them shown)."""
-    return len(get_messages(request)) > 0
+    """Whether the page must be rendered in full: for a visitor who is not signed in (the frames
+    are a member's layout), or when messages wait to be shown (counting them does not mark them
+    shown)."""
+    return not request.user.is_authenticated or len(get_messages(request)) > 0

@@ -53,7 +53,7 @@ def _orders_page(request, form, *, rows, older, status=200):
     # language and the layout's own, the key of its frame.
     page = {
         "month_text": shown["month"],
-        "status": shown["status"],
+        "filter_status": shown["status"],
         "order_type": shown["type"],
         "filtered": any(shown.values()),
         # The export of the filters shown, from their cleaned values (never a cursor or a stray
@@ -72,7 +72,7 @@ def _orders_page(request, form, *, rows, older, status=200):
     printed = {
         "rows_html": rebate_rows(rows),
         "newest_href": querystring(None, request.GET, before=None),
-        "older_href": querystring(None, request.GET, before=older) if older else "",
+        "older_href": querystring(None, request.GET, before=older) if older is not None else "",
     }
     framed = _ORDERS_FRAME.response(request, page, printed) if status == 200 else None
     if framed is not None:
@@ -80,9 +80,9 @@ def _orders_page(request, form, *, rows, older, status=200):
     return render(request, "referrals/orders.html", _page_context(**page) | printed | {"form": form}, status=status)
 
 
-def _page_context(*, status, order_type, **page):
+def _page_context(*, filter_status, order_type, **page):
     return page | {
-        "filters": {"status": status, "order_type": order_type},
+        "filters": {"status": filter_status, "order_type": order_type},
         "statuses": STATUS_LABELS,
         "order_types": OrderType.choices,
     }

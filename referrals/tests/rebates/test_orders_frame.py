@@ -6,13 +6,16 @@ from pathlib import Path
 
 import pytest
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
+from django.template import engines
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils.autoreload import file_changed
 
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
+from portal.kernel.frames import NotInFrame, hole
 from portal.shell import center_frame
 from referrals.rebates import views
 from referrals.rebates.views import ORDERS_PER_PAGE
@@ -76,7 +79,7 @@ def test_the_framed_page_is_the_page_rendered_in_full_in_every_state(client, amb
 
 
 def test_a_frame_keeps_nothing_of_the_ambassador_who_first_saw_it(client):
-    first, second = VerifiedAmbassadorFactory(), VerifiedAmbassadorFactory()
+    first, second = VerifiedAmbassadorFactory(user__is_staff=True), VerifiedAmbassadorFactory()
     make_order(first, 1)
     make_order(second, 2)
     views._ORDERS_FRAME.clear()
@@ -85,11 +88,43 @@ def test_a_frame_keeps_nothing_of_the_ambassador_who_first_saw_it(client):
     seen_first = client.get(reverse("center:orders")).content.decode()
     client.force_login(second.user)
     seen_second = client.get(reverse("center:orders")).content.decode()
+    client.force_login(first.user)
+    seen_first_again = client.get(reverse("center:orders")).content.decode()
 
-    assert views._ORDERS_FRAME._frame.cache_info().hits >= 1  # the second page came from the first one's frame
-    assert first.user.email in seen_first and f"o-{first.pk}-1" in seen_first
+    assert views._ORDERS_FRAME._frame.cache_info().hits >= 1  # a page came from a frame another's visit made
+    assert first.user.email in seen_first and f"o-{first.pk}-1" in seen_first and "运营后台" in seen_first
     assert second.user.email in seen_second and f"o-{second.pk}-2" in seen_second
     assert first.user.email not in seen_second and f"o-{first.pk}-1" not in seen_second
+    assert "运营后台" not in seen_second and reverse("admin:index") not in seen_second  # being staff is the key's
+    assert second.user.email not in seen_first_again and "运营后台" in seen_first_again
+
+
+def test_for_a_member_who_is_not_staff_the_framed_page_is_the_page_rendered_in_full(client, ambassador, monkeypatch):
+    client.force_login(ambassador.user)
+    make_order(ambassador, 1)
+    requests = [(reverse("center:orders"), {}, "zh-hans"), (reverse("center:orders"), {"status": "settled"}, "en")]
+
+    framed = pages(client, requests)
+    monkeypatch.setattr(center_frame, "renders_in_full", lambda request: True)
+    in_full = pages(client, requests)
+
+    assert [_read(answer)[0] for answer in framed] == [_read(answer)[0] for answer in in_full]
+    assert "运营后台" not in framed[0].content.decode()
+
+
+def test_a_frame_fails_loudly_when_the_layout_reads_more_of_the_visitor_than_it_gives(client, ambassador):
+    views._ORDERS_FRAME.clear()
+    client.force_login(ambassador.user)
+    strict = center_frame.context(section="orders", is_staff=False)
+
+    assert str(strict["user"].email) == str(hole("user_email")) and strict["user"].is_staff is False
+    with pytest.raises(NotInFrame):
+        strict["user"].first_name  # noqa: B018  (what a template reading {{ user.first_name }} does)
+    with pytest.raises(NotInFrame):
+        engines["django"].from_string("{{ user.first_name }}").render(strict)
+    signed_out = RequestFactory().get(reverse("center:orders"))
+    signed_out.user = AnonymousUser()
+    assert center_frame.renders_in_full(signed_out)  # the frames are a member's layout
 
 
 def test_a_request_with_messages_gets_them_on_the_page_rendered_in_full(ambassador):
