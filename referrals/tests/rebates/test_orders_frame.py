@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -12,6 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.template import engines
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.autoreload import file_changed
 
 from ambassadors.tests.factories import VerifiedAmbassadorFactory
@@ -62,9 +64,10 @@ def test_the_framed_page_is_the_page_rendered_in_full_in_every_state(client, amb
         (orders, {"before": "nonsense"}, "en"),  # a cursor that cannot be read: the first page, with the newest link
     ]
 
-    framed = pages(client, requests)
-    monkeypatch.setattr(center_frame, "renders_in_full", lambda request: True)  # as with messages: in full
-    in_full = pages(client, requests)
+    with time_machine.travel(timezone.now(), tick=False):  # one moment for both: `Expires` is the answer's time
+        framed = pages(client, requests)
+        monkeypatch.setattr(center_frame, "renders_in_full", lambda request: True)  # as with messages: in full
+        in_full = pages(client, requests)
 
     assert all(answer.status_code == 200 for answer in framed + in_full)
     assert [_read(answer)[0] for answer in framed] == [_read(answer)[0] for answer in in_full]
