@@ -71,7 +71,7 @@ def _orders_page(request, form, *, rows, older, status=200):
     # What each request prints: its rows and the links that keep its query.
     printed = {
         "rows_html": rebate_rows(rows),
-        "newest_href": querystring(None, request.GET, before=None),
+        "newest_href": "" if page["is_first_page"] else querystring(None, request.GET, before=None),
         "older_href": querystring(None, request.GET, before=older) if older is not None else "",
     }
     framed = _ORDERS_FRAME.response(request, page, printed) if status == 200 else None
