@@ -1,6 +1,7 @@
 """gunicorn settings of the production shape (docs/DEPLOY.md). Each can be overridden
 from the environment; `gunicorn -c gunicorn.conf.py portal.wsgi` reads this file."""
 
+import gc
 import os
 import sys
 
@@ -27,6 +28,18 @@ max_requests_jitter = max_requests // 10
 # the database or Redis at import (tested), so no worker inherits a connection. Code is reloaded by
 # a restart, not by HUP.
 preload_app = True
+
+
+def pre_fork(server, worker):
+    """What the master imported (Django, the app, their modules and caches: about 138,000 objects)
+    is moved out of the garbage collector's sight before a worker forks, as Python's `gc.freeze`
+    documentation advises for a forking server. A full collection in a worker then walks only what
+    the worker made itself, about 1 ms instead of a 70 ms pause that every request queued behind it
+    waited out (docs/PERFORMANCE.md), and the collector no longer writes to the shared pages, which
+    stay shared."""
+    gc.freeze()
+
+
 accesslog = "-"
 errorlog = "-"
 # Trust X-Forwarded-* only from the proxy in front (SECURE_PROXY_SSL_HEADER_ENABLED on the Django side).

@@ -1,7 +1,10 @@
 """gunicorn imports the app once, in its master, before forking (`preload_app`, gunicorn.conf.py):
-so the import must open no connection a worker would inherit, and a worker recycled by
-max_requests must serve again."""
+so the import must open no connection a worker would inherit, a worker recycled by
+max_requests must serve again, and what the master imported is frozen out of the workers'
+garbage collections."""
 
+import gc
+import runpy
 import socket
 import subprocess
 import sys
@@ -46,6 +49,17 @@ def test_importing_the_app_opens_no_connection_a_worker_would_inherit():
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["0", "0"]  # no socket open, no database connection made
+
+
+def test_the_master_freezes_what_it_imported_before_each_fork():
+    config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+    assert gc.get_freeze_count() == 0
+    try:
+        config["pre_fork"](server=None, worker=None)
+        # Every object the collector tracked is now in the permanent generation a worker inherits.
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
 
 
 def _free_port():
