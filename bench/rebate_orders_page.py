@@ -5,9 +5,11 @@ against a bare Django view in the same run.
 gunicorn (sync workers, DEBUG off, persistent connections) on a throwaway PostgreSQL database and
 Redis, loaded with wrk on 127.0.0.1 with a logged-in session cookie (made in this process with
 Django's test client, against the same database). The ambassador's orders are bulk-created: first
-1,000, measured, then up to 100,000, measured again. At each size: the bare view, the bare view
-that loads the session's user, `/center/orders/` page 1 and its last page, and
-`/api/v1/me/rebate-orders` page 1 and its last page, alternating; the median of the runs is reported.
+1,000, measured, then up to 100,000, measured again; as many again belong to 2,000 other
+ambassadors, so that the table holds many ambassadors' orders, as production's does, and PostgreSQL
+plans for that. At each size: the bare view, the bare view that loads the session's user, `/center/orders/`
+page 1 and its last page, and `/api/v1/me/rebate-orders` page 1 and its last page, alternating; the
+median of the runs is reported.
 Each page is judged against the logged-in bare view twice: the ratio of the two views' medians, and
 the median of the ratios within each round (the page's run against the bare view's run of the same
 round, half a minute apart at most, where this shared machine's speed drifts by up to 2x between
@@ -41,6 +43,11 @@ DATABASE = harness.database_name("portal_bench_orders")
 PORT = harness.port(8767)
 LUA = ROOT / "bench" / "count_status.lua"
 CUSTOMERS = 20
+# The measured ambassador's orders share the table with as many of 2,000 others: with one
+# ambassador's orders alone (or a few ambassadors'), PostgreSQL's generic plan for the list scanned
+# the placement-time index of the whole table and sorted, a plan no table of many ambassadors gets
+# (docs/PERFORMANCE.md).
+OTHER_AMBASSADORS = 2_000
 BATCH = 5_000
 # The page within 2x the latency of the bare view behind the same log-in, at p50 and p99
 # (docs/PERFORMANCE.md says why that is the baseline of a logged-in page); the anonymous bare
@@ -58,11 +65,12 @@ def prepare():
     SETUP.recreate()
 
 
-def create_ambassador():
-    """A verified ambassador and the customers their orders are spread over."""
+def create_ambassadors():
+    """The measured ambassador, the other ambassadors, and the customers their orders are spread over."""
     from django.contrib.auth.hashers import make_password
 
-    from ambassadors.tests.factories import VerifiedAmbassadorFactory
+    from ambassadors.models import Ambassador
+    from ambassadors.tests.factories import AmbassadorFactory, VerifiedAmbassadorFactory
     from portal.kernel.models import User
 
     ambassador = VerifiedAmbassadorFactory()
@@ -70,12 +78,17 @@ def create_ambassador():
     customers = User.objects.bulk_create(
         [User(email=f"customer{number}@bench.example", password=password) for number in range(CUSTOMERS)]
     )
-    return ambassador, customers
+    members = User.objects.bulk_create(
+        [User(email=f"ambassador{number}@bench.example", password=password) for number in range(OTHER_AMBASSADORS)]
+    )
+    others = Ambassador.objects.bulk_create([AmbassadorFactory.build(user=member) for member in members])
+    return ambassador, others, customers
 
 
-def orders_add(ambassador, customers, start, stop, now):
-    """Orders `start` to `stop - 1`, newest first: one every 259 s going back (100,000 span ~300 days).
-    One in 20 is invalid (same person), one in 20 refunded in full; all are listed on the page."""
+def orders_add(ambassador, others, customers, start, stop, now):
+    """The measured ambassador's orders `start` to `stop - 1`, newest first: one every 259 s going back
+    (100,000 span ~300 days), and beside each one an order of one of the `others`, at a time between
+    two of them. One in 20 is invalid (same person), one in 20 refunded in full; all are listed on the page."""
     from django.db import connection
     from django.utils import timezone
 
@@ -85,13 +98,12 @@ def orders_add(ambassador, customers, start, stop, now):
     types = [OrderType.MEMBER_FIRST_PURCHASE, OrderType.NEW_PURCHASE, OrderType.RENEWAL, OrderType.UPGRADE]
     for first in range(start, stop, BATCH):
         batch = []
-        for number in range(first, min(first + BATCH, stop)):
-            placed = now - timedelta(hours=1, seconds=259 * number)
+        for number, owner, placed in _placements(ambassador, others, range(first, min(first + BATCH, stop)), now):
             amount = Decimal(100 + number % 900)
             reason = {7: Reason.SAME_PERSON, 13: Reason.REFUNDED}.get(number % 20, "")
             batch.append(
                 Order(
-                    billing_id=f"bench-{number:06d}",
+                    billing_id=f"bench-{number:06d}" if owner is ambassador else f"other-{number:06d}",
                     customer=customers[number % len(customers)],
                     product=product,
                     billing="prepaid",
@@ -104,7 +116,7 @@ def orders_add(ambassador, customers, start, stop, now):
                     refunded_amount=amount if reason == Reason.REFUNDED else Decimal("0"),
                     refunded_at=placed + timedelta(days=1) if reason == Reason.REFUNDED else None,
                     version=1,
-                    ambassador=ambassador,
+                    ambassador=owner,
                     order_type=types[number % len(types)],
                     rate=Decimal("0.25"),
                     rebate=Decimal("0") if reason else amount * Decimal("0.25"),
@@ -115,10 +127,19 @@ def orders_add(ambassador, customers, start, stop, now):
             )
         Order.objects.bulk_create(batch)
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {Order._meta.db_table}")  # as autovacuum would have by then
+        cursor.execute("VACUUM ANALYZE")  # every table (the orders, the members), as autovacuum would have by then
 
 
-def views_for(rows):
+def _placements(ambassador, others, numbers, now):
+    """(number, ambassador, placed at) of the measured ambassador's orders `numbers` and, beside
+    each, one of another ambassador's, half-way to the next older one."""
+    for number in numbers:
+        placed = now - timedelta(hours=1, seconds=259 * number)
+        yield number, ambassador, placed
+        yield number, others[number % len(others)], placed - timedelta(seconds=129)
+
+
+def views_for(rows, ambassador):
     """name → (path, text the answer must contain)."""
     from portal.shell.api import PAGE_SIZE
     from referrals.models import Order
@@ -129,7 +150,7 @@ def views_for(rows):
 
     def cursor_before_last(size):
         """The cursor that opens the last page: the order just newer than the last `size`."""
-        newest_first = Order.objects.order_by("-placed_at", "-pk")
+        newest_first = Order.objects.filter(ambassador=ambassador).order_by("-placed_at", "-pk")
         return encode_cursor(newest_first[max(rows - size - 1, 0)])
 
     return {
@@ -234,7 +255,7 @@ def main():
     django_setup()
     from django.utils import timezone
 
-    ambassador, customers = create_ambassador()
+    ambassador, others, customers = create_ambassadors()
     client, cookie = session_cookie(ambassador)
     now = timezone.now()
     results, queries, in_process = {}, {}, {}
@@ -246,10 +267,14 @@ def main():
                 stored = 0
                 for rows in sizes:
                     began = time.monotonic()
-                    orders_add(ambassador, customers, stored, rows, now)
+                    orders_add(ambassador, others, customers, stored, rows, now)
                     stored = rows
-                    print(f"{rows:,} orders stored ({time.monotonic() - began:.0f} s)", flush=True)
-                    views = views_for(rows)
+                    print(
+                        f"{rows:,} orders stored, and as many of {OTHER_AMBASSADORS:,} other ambassadors"
+                        f" ({time.monotonic() - began:.0f} s)",
+                        flush=True,
+                    )
+                    views = views_for(rows, ambassador)
                     queries[rows], in_process[rows] = query_counts(client, views)
                     preflight(views, cookie)
                     results[rows] = {name: [] for name in views}
