@@ -151,7 +151,9 @@ def _page_of_listed_orders(*, size, status, before_placed_at, before_pk, **filte
 
 
 # Compiling the page's query cost three times what PostgreSQL takes to plan and run it: it is
-# compiled once per process and shape (which filters, the page size), and then only run.
+# compiled once per process and shape (which filters, the page size), and then only run. It is
+# planned with each call's values: a generic plan, made for the average ambassador of a table of
+# many, read all of a large ambassador's orders and sorted them (docs/PERFORMANCE.md).
 _LISTED_ORDERS_PAGE = CompiledQuery(
     _page_of_listed_orders,
     slots={
@@ -163,6 +165,7 @@ _LISTED_ORDERS_PAGE = CompiledQuery(
         "before_pk": NUMBER,
     },
     row_type=ListedOrder,
+    planned_each_run=True,
 )
 
 

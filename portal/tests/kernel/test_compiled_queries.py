@@ -163,3 +163,28 @@ def test_on_postgresql_the_statement_is_prepared_after_a_few_runs_and_still_logg
 
     assert prepared() == before + 1  # planned once on this connection, whatever the value
     assert len(captured) == 7  # every run is counted where Django counts queries
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_a_statement_planned_each_run_is_never_prepared(users):
+    """Its plan is made for each call's values, never the generic plan of a prepared statement."""
+    query = CompiledQuery(
+        users_query,
+        slots={"email": TEXT, "joined_after": DATETIME, "joined_on": DATE, "more_than_id": NUMBER},
+        row_type=SimpleNamespace,
+        planned_each_run=True,
+    )
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"portal_user"%'])
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    with CaptureQueriesContext(connection) as captured:
+        for number in range(7):
+            [row] = query.rows({"newest_first": True}, dict(SLOTS[0], email=f"user{number % 4}@example.com"))
+            assert row.email == f"user{number % 4}@example.com"
+
+    assert prepared() == before
+    assert len(captured) == 7
