@@ -31,10 +31,10 @@ preload_app = True
 
 
 def pre_fork(server, worker):
-    """What the master imported (Django, the app, their modules and caches: about 138,000 objects)
+    """What the master imported (Django, the app, their modules and caches: over 110,000 objects)
     is moved out of the garbage collector's sight before a worker forks, as Python's `gc.freeze`
     documentation advises for a forking server. A full collection in a worker then walks only what
-    the worker made itself, about 1 ms instead of a 70 ms pause that every request queued behind it
+    the worker made itself, 2-6 ms instead of a 50-70 ms pause that every request queued behind it
     waited out (docs/PERFORMANCE.md), and the collector no longer writes to the shared pages, which
     stay shared."""
     gc.freeze()
