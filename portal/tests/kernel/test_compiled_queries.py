@@ -40,7 +40,7 @@ def users_query(*, newest_first, email, joined_after, joined_on, more_than_id):
     return users.order_by("-date_joined" if newest_first else "date_joined", "pk")
 
 
-def compiled_users():
+def compiled_users(*, planned_each_run=False):
     calls = []
 
     def build(**values):
@@ -51,8 +51,16 @@ def compiled_users():
         build,
         slots={"email": TEXT, "joined_after": DATETIME, "joined_on": DATE, "more_than_id": NUMBER},
         row_type=SimpleNamespace,
+        planned_each_run=planned_each_run,
     )
     return query, calls
+
+
+def prepared_statements_on_users():
+    """How many statements reading `portal_user` this connection has prepared on PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"portal_user"%'])
+        return cursor.fetchone()[0]
 
 
 def as_orm(**values):
@@ -150,41 +158,26 @@ def test_on_postgresql_the_statement_is_prepared_after_a_few_runs_and_still_logg
     query, _calls = compiled_users()
     values = dict(SLOTS[0], email="user1@example.com")
 
-    def prepared():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"portal_user"%'])
-            return cursor.fetchone()[0]
-
-    before = prepared()
+    before = prepared_statements_on_users()
     with CaptureQueriesContext(connection) as captured:
         for _ in range(7):
             [row] = query.rows({"newest_first": True}, values)
             assert row.email == "user1@example.com"
 
-    assert prepared() == before + 1  # planned once on this connection, whatever the value
+    assert prepared_statements_on_users() == before + 1  # planned once on this connection, whatever the value
     assert len(captured) == 7  # every run is counted where Django counts queries
 
 
 @pytest.mark.postgresql
 def test_on_postgresql_a_statement_planned_each_run_is_never_prepared(users):
     """Its plan is made for each call's values, never the generic plan of a prepared statement."""
-    query = CompiledQuery(
-        users_query,
-        slots={"email": TEXT, "joined_after": DATETIME, "joined_on": DATE, "more_than_id": NUMBER},
-        row_type=SimpleNamespace,
-        planned_each_run=True,
-    )
+    query, _calls = compiled_users(planned_each_run=True)
 
-    def prepared():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"portal_user"%'])
-            return cursor.fetchone()[0]
-
-    before = prepared()
+    before = prepared_statements_on_users()
     with CaptureQueriesContext(connection) as captured:
         for number in range(7):
             [row] = query.rows({"newest_first": True}, dict(SLOTS[0], email=f"user{number % 4}@example.com"))
             assert row.email == f"user{number % 4}@example.com"
 
-    assert prepared() == before
+    assert prepared_statements_on_users() == before
     assert len(captured) == 7
