@@ -14,10 +14,10 @@ plans it once per connection instead of on every run. With DATABASE_PREPARED_STA
 (behind some PgBouncers, docs/DEPLOY.md) it is planned every time, as Django's own queries are.
 
 A prepared statement soon runs on PostgreSQL's generic plan, made for the average value of each
-parameter, not the call's. A statement whose best plan depends on the value (an ambassador with
-100,000 orders among thousands with a few: read the newest 21 through the index, not all of theirs
-and sort) is made with `planned_each_run=True`: it runs on Django's own cursor and PostgreSQL plans
-it with the call's values every time (docs/PERFORMANCE.md).
+parameter, not the call's. A statement compiled here is written so that its one plan is right for
+every value: the 返利订单 page reads its orders' ids from one index alone, newest first, and then
+their columns by id, so that a large ambassador among thousands with a few orders gets the same
+plan as a small one (docs/PERFORMANCE.md).
 
 Where a value lands is found by compiling the shape twice with different placeholders: the SQL
 must not change and the other parameters must not move, or `CompiledQuery` refuses the shape
@@ -85,22 +85,19 @@ class CompiledQuery:
 
     `shape` holds what changes the SQL (which filters, a page size): each distinct shape is
     compiled once. `slots` holds the values that only fill parameters, each declared with its
-    Slot kind; a slot given None is part of the shape (its filter is left out), not a value.
-    `planned_each_run`: never prepared, so PostgreSQL plans it with each call's values."""
+    Slot kind; a slot given None is part of the shape (its filter is left out), not a value."""
 
-    def __init__(self, build, *, slots, row_type, planned_each_run=False):
+    def __init__(self, build, *, slots, row_type):
         self.build = build
         self.slots = slots  # name → Slot
         self.row_type = row_type
-        self.planned_each_run = planned_each_run
         self._statements = {}
 
     def rows(self, shape, slots, *, using="default"):
         connection = connections[using]
         present = frozenset(name for name, value in slots.items() if value is not None)
         statement = self._statement(shape, present, connection)
-        cursor = connection.cursor() if self.planned_each_run else _statement_cursor(connection)
-        with cursor:
+        with _statement_cursor(connection) as cursor:
             cursor.execute(statement.sql, self._params(statement, slots, connection))
             rows = cursor.fetchall()
         return [self._row(statement, values, connection) for values in rows]

@@ -87,13 +87,17 @@ def _filters(month, status, order_type):
     }
 
 
-def _listed_orders(*, ambassador_id, month_start, month_end, status, order_type):
-    """The list's queryset: what `rebate_orders_of` returns and a page compiles."""
+def _listed_orders(**filters):
+    """The list's queryset: what `rebate_orders_of` returns."""
+    # `.only`: the page reads these; the other columns are half the row.
+    return _listed_selection(**filters).only(*LISTED_FIELDS).annotate(**LISTED_RELATED)
+
+
+def _listed_selection(*, ambassador_id, month_start, month_end, status, order_type):
+    """The ambassador's listed orders under the filters, newest first, with `ledger_settled` and
+    none of the columns the list shows (`.only` and LISTED_RELATED add them)."""
     orders = with_ledger_settled(
-        Order.objects.filter(ambassador_id=ambassador_id, reason__in=LISTED_REASONS)
-        .only(*LISTED_FIELDS)  # the page reads these; the other columns are half the row
-        .annotate(**LISTED_RELATED)
-        .order_by("-placed_at", "-pk")
+        Order.objects.filter(ambassador_id=ambassador_id, reason__in=LISTED_REASONS).order_by("-placed_at", "-pk")
     )
     if month_start:
         orders = orders.filter(placed_at__date__gte=month_start, placed_at__date__lt=month_end)
@@ -138,22 +142,29 @@ class ListedOrder(SimpleNamespace):
         return self.id
 
 
-def _page_of_listed_orders(*, size, status, before_placed_at, before_pk, **filters):
-    orders = _listed_orders(status=status, **filters)
+def _page_of_listed_orders(*, size, before_placed_at, before_pk, **filters):
+    """The page's orders, chosen from the orders table alone, then read with their columns: a
+    statement whose one plan is right for every ambassador (below)."""
+    chosen = _listed_selection(**filters)
     if before_placed_at is not None:
         # Older than the cursor: (placed_at, id) < (before_placed_at, before_pk), with `placed_at <=` on
         # its own so that it bounds the index scan in any plan. A prepared statement's generic plan,
         # which cannot see the values, read all 100,000 orders for the last page with the OR alone.
-        orders = orders.filter(
+        chosen = chosen.filter(
             Q(placed_at__lte=before_placed_at) & (Q(placed_at__lt=before_placed_at) | Q(pk__lt=before_pk))
         )
-    return orders[:size]
+    page = Order.objects.filter(pk__in=chosen.values("pk")[:size])
+    return with_ledger_settled(page.only(*LISTED_FIELDS).annotate(**LISTED_RELATED)).order_by("-placed_at", "-pk")
 
 
 # Compiling the page's query cost three times what PostgreSQL takes to plan and run it: it is
-# compiled once per process and shape (which filters, the page size), and then only run. It is
-# planned with each call's values: a generic plan, made for the average ambassador of a table of
-# many, read all of a large ambassador's orders and sorted them (docs/PERFORMANCE.md).
+# compiled once per process and shape (which filters, the page size), and then only run, prepared.
+# A prepared statement soon runs on PostgreSQL's generic plan, made for the average ambassador, not
+# the call's. With the customers, products and settlements joined to the choice of orders, that
+# plan read all of a large ambassador's orders and sorted them, on a table of many ambassadors.
+# The page's ids are chosen from `order_ambassador_newest` alone, which holds every column the
+# choice reads: reading a page's entries of it, newest first, is then the cheapest plan for any
+# ambassador, and the generic plan takes it (docs/PERFORMANCE.md).
 _LISTED_ORDERS_PAGE = CompiledQuery(
     _page_of_listed_orders,
     slots={
@@ -165,7 +176,6 @@ _LISTED_ORDERS_PAGE = CompiledQuery(
         "before_pk": NUMBER,
     },
     row_type=ListedOrder,
-    planned_each_run=True,
 )
 
 

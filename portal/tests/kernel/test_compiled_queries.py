@@ -40,7 +40,7 @@ def users_query(*, newest_first, email, joined_after, joined_on, more_than_id):
     return users.order_by("-date_joined" if newest_first else "date_joined", "pk")
 
 
-def compiled_users(*, planned_each_run=False):
+def compiled_users():
     calls = []
 
     def build(**values):
@@ -51,7 +51,6 @@ def compiled_users(*, planned_each_run=False):
         build,
         slots={"email": TEXT, "joined_after": DATETIME, "joined_on": DATE, "more_than_id": NUMBER},
         row_type=SimpleNamespace,
-        planned_each_run=planned_each_run,
     )
     return query, calls
 
@@ -166,18 +165,3 @@ def test_on_postgresql_the_statement_is_prepared_after_a_few_runs_and_still_logg
 
     assert prepared_statements_on_users() == before + 1  # planned once on this connection, whatever the value
     assert len(captured) == 7  # every run is counted where Django counts queries
-
-
-@pytest.mark.postgresql
-def test_on_postgresql_a_statement_planned_each_run_is_never_prepared(users):
-    """Its plan is made for each call's values, never the generic plan of a prepared statement."""
-    query, _calls = compiled_users(planned_each_run=True)
-
-    before = prepared_statements_on_users()
-    with CaptureQueriesContext(connection) as captured:
-        for number in range(7):
-            [row] = query.rows({"newest_first": True}, dict(SLOTS[0], email=f"user{number % 4}@example.com"))
-            assert row.email == f"user{number % 4}@example.com"
-
-    assert prepared_statements_on_users() == before
-    assert len(captured) == 7
