@@ -119,8 +119,9 @@ class Order(models.Model):
         ordering = ["-placed_at", "-pk"]
         indexes = [
             # An ambassador's orders, newest first (返利订单). It holds what the list filters on, so
-            # that the page's ids are read from the index alone: the one plan PostgreSQL's generic
-            # plan cannot get wrong for a large ambassador among many small ones (docs/PERFORMANCE.md).
+            # that the page's ids are read from the index alone: the plan PostgreSQL's generic plan
+            # takes for a large ambassador among many small ones, while the table's pages are marked
+            # all-visible, as autovacuum keeps them (docs/PERFORMANCE.md, docs/DEPLOY.md).
             models.Index(
                 fields=["ambassador", "-placed_at", "-id"],
                 include=["reason", "order_type"],

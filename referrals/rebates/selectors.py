@@ -164,7 +164,8 @@ def _page_of_listed_orders(*, size, before_placed_at, before_pk, **filters):
 # plan read all of a large ambassador's orders and sorted them, on a table of many ambassadors.
 # The page's ids are chosen from `order_ambassador_newest` alone, which holds every column the
 # choice reads: reading a page's entries of it, newest first, is then the cheapest plan for any
-# ambassador, and the generic plan takes it (docs/PERFORMANCE.md).
+# ambassador while the table's pages are marked all-visible (as autovacuum keeps them), and the
+# generic plan takes it (docs/PERFORMANCE.md).
 _LISTED_ORDERS_PAGE = CompiledQuery(
     _page_of_listed_orders,
     slots={
